@@ -1,0 +1,35 @@
+import type {
+  KarmaAnalyticsPayload,
+  KarmaFeedbackPayload,
+  KarmaLifecyclePayload,
+} from './karma.channels.js';
+import type { Envelope } from '../envelope/envelope.interface.js';
+
+/**
+ * Channel name to payload type map that types `publish`, `subscribe` and `@OnChannel`.
+ *
+ * Applications add their channels by declaration merging, next to the runtime registration in
+ * `EventBusModule.forRoot({ channels })`.
+ * @example
+ * declare module 'karma-event-bus' {
+ *   interface EventBusChannels {
+ *     'orders.created': { order_id: string };
+ *   }
+ * }
+ */
+export interface EventBusChannels {
+  'karma.feedback': KarmaFeedbackPayload;
+  'karma.lifecycle': KarmaLifecyclePayload;
+  'karma.analytics': KarmaAnalyticsPayload;
+}
+
+/** A channel name known to the type system. */
+export type ChannelName<M = EventBusChannels> = keyof M & string;
+
+/** The envelope type of one channel. */
+export type ChannelEnvelope<C extends ChannelName<M>, M = EventBusChannels> = Envelope<C, M[C]>;
+
+/** The envelope type of any channel of a map. */
+export type AnyChannelEnvelope<M = EventBusChannels> = {
+  [C in ChannelName<M>]: Envelope<C, M[C]>;
+}[ChannelName<M>];

@@ -1,0 +1,29 @@
+import type { EventEmitter2 } from '@nestjs/event-emitter';
+import { ChannelRegistry } from './channels/channel.registry.js';
+import { KARMA_CHANNEL_DEFINITIONS } from './channels/karma-channel.definitions.js';
+import { ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
+import { EnvelopeFactory } from './envelope/envelope.factory.js';
+import type { ResolvedEventBusOptions } from './event-bus.options.js';
+import { EVENT_BUS_SCHEMA_ID } from './validation/event-bus-schema.js';
+import { PayloadValidator } from './validation/payload-validator.js';
+
+/** The parts of one bus that do not depend on the transport, built once per module instance. */
+export class EventBusCore {
+  readonly registry: ChannelRegistry;
+  readonly factory: EnvelopeFactory;
+  readonly failures = new ListenerFailureReporter();
+  readonly dispatcher: ChannelDispatcher;
+
+  constructor(options: ResolvedEventBusOptions, emitter: EventEmitter2) {
+    const validator = new PayloadValidator();
+    this.registry = new ChannelRegistry(
+      [...KARMA_CHANNEL_DEFINITIONS, ...options.channels],
+      validator,
+    );
+
+    const checkMetadata = validator.compile({ $ref: `${EVENT_BUS_SCHEMA_ID}#/$defs/metadata` });
+    this.factory = new EnvelopeFactory(this.registry, checkMetadata, options.maxPayloadDepth);
+    this.dispatcher = new ChannelDispatcher(emitter, this.failures);
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ChannelListenersExplorer } from './discovery/channel-listeners.explorer.js';
+import { OnChannelMetadataAccessor } from './discovery/on-channel-metadata.accessor.js';
+import { EventBusConfigurableModule } from './event-bus.module-definition.js';
+import { eventBusProviders } from './event-bus.providers.js';
+import { EventBusService } from './event-bus.service.js';
+
+/**
+ * The event bus: register it once with `forRoot()` or `forRootAsync()`, then inject
+ * `EventBusService` and mark listeners with `@OnChannel`.
+ * @example
+ * @Module({ imports: [EventBusModule.forRoot({ historyCapacity: 5000, isGlobal: true })] })
+ * export class AppModule {}
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    ...eventBusProviders,
+    EventBusService,
+    OnChannelMetadataAccessor,
+    ChannelListenersExplorer,
+  ],
+  exports: [EventBusService],
+})
+export class EventBusModule extends EventBusConfigurableModule {}

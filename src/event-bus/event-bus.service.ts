@@ -1,0 +1,192 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { ChannelRegistry } from './channels/channel.registry.js';
+import type {
+  ChannelEnvelope,
+  ChannelName,
+  EventBusChannels,
+} from './channels/channel-map.interface.js';
+import {
+  KARMA_ANALYTICS,
+  KARMA_FEEDBACK,
+  KARMA_LIFECYCLE,
+  type KarmaAnalyticsPayload,
+  type KarmaFeedbackPayload,
+  type KarmaLifecyclePayload,
+} from './channels/karma.channels.js';
+import { ALL_CHANNELS, type ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import type { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
+import type { Envelope, EnvelopeMetadata } from './envelope/envelope.interface.js';
+import type { EnvelopeFactory } from './envelope/envelope.factory.js';
+import { EVENT_BUS_TRANSPORT } from './event-bus.constants.js';
+import { EventBusCore } from './event-bus.core.js';
+import { resolveHistoryQuery } from './history/history-query.resolver.js';
+import type { ChannelInfo } from './interfaces/channel-info.interface.js';
+import type { HistoryPage, HistoryQuery } from './interfaces/history-query.interface.js';
+import type {
+  MessageHandler,
+  SubscribeOptions,
+  Subscription,
+} from './interfaces/subscription.interface.js';
+import type { EventBusTransport } from './transports/event-bus-transport.interface.js';
+
+/**
+ * Publishes messages on channels, delivers them to subscribers and serves recent history.
+ *
+ * The type parameter is the channel map that types `publish` and `subscribe`; it defaults to
+ * `EventBusChannels`, which applications extend by declaration merging.
+ */
+@Injectable()
+export class EventBusService<M extends object = EventBusChannels>
+  implements OnModuleInit, OnApplicationShutdown
+{
+  private readonly registry: ChannelRegistry;
+  private readonly factory: EnvelopeFactory;
+  private readonly dispatcher: ChannelDispatcher;
+  private readonly failures: ListenerFailureReporter;
+  private readonly publishedByChannel = new Map<string, number>();
+
+  constructor(
+    core: EventBusCore,
+    @Inject(EVENT_BUS_TRANSPORT) private readonly transport: EventBusTransport,
+  ) {
+    ({
+      registry: this.registry,
+      factory: this.factory,
+      dispatcher: this.dispatcher,
+      failures: this.failures,
+    } = core);
+    transport.attach((envelope) => this.dispatcher.dispatch(envelope));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.transport.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.dispatcher.close();
+    await this.transport.close();
+  }
+
+  /**
+   * Validates a payload, wraps it in a frozen envelope, stores it in history and delivers it.
+   *
+   * The returned promise resolves once every local subscriber has been called (or, inside a
+   * handler, once the message is queued behind the current one). A failing subscriber never
+   * rejects it.
+   * @throws UnknownChannelException (as a rejection) when the channel is not registered
+   * @throws InvalidPayloadException (as a rejection) naming the first invalid field
+   */
+  publish<C extends ChannelName<M>>(
+    channel: C,
+    payload: M[C],
+    metadata?: EnvelopeMetadata,
+  ): Promise<Envelope<C, M[C]>> {
+    let envelope: Envelope;
+    try {
+      envelope = this.factory.create(channel, payload, metadata);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+
+    this.publishedByChannel.set(channel, (this.publishedByChannel.get(channel) ?? 0) + 1);
+    const stored = this.transport.publish(envelope);
+    const typed = envelope as Envelope<C, M[C]>;
+    return stored === undefined ? Promise.resolve(typed) : stored.then(() => typed);
+  }
+
+  /**
+   * Calls a handler with every later message of a channel until unsubscribed.
+   * @throws UnknownChannelException when the channel is not registered
+   */
+  subscribe<C extends ChannelName<M>>(
+    channel: C,
+    handler: MessageHandler<Envelope<C, M[C]>>,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    this.registry.get(channel);
+    const name = options.name ?? (handler.name || 'anonymous');
+    return this.dispatcher.subscribe(channel, handler as MessageHandler, name);
+  }
+
+  /** Calls a handler with every later message of every channel until unsubscribed. */
+  subscribeAll(handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+    const name = options.name ?? (handler.name || 'anonymous');
+    return this.dispatcher.subscribe(ALL_CHANNELS, handler, name);
+  }
+
+  /**
+   * Reads one page of recent messages.
+   * @throws InvalidHistoryQueryException (as a rejection) naming the parameter at fault
+   */
+  history(query: HistoryQuery = {}): Promise<HistoryPage> {
+    try {
+      return this.transport.history(resolveHistoryQuery(query, this.registry.names()));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Lists every registered channel with its counters. */
+  async channels(): Promise<ChannelInfo[]> {
+    const names = this.registry.names();
+    return Promise.all(
+      names.map(async (name) => ({
+        name,
+        description: this.registry.get(name).description ?? null,
+        published: this.publishedByChannel.get(name) ?? 0,
+        in_history: await this.transport.retained(name),
+        subscribers: this.dispatcher.subscriberCount(name),
+        failed: this.failures.failures(name),
+      })),
+    );
+  }
+
+  /** Resolves once every promise returned by a handler has settled. */
+  idle(): Promise<void> {
+    return this.dispatcher.idle();
+  }
+
+  /** Publishes on `karma.feedback`. */
+  publishFeedback(payload: KarmaFeedbackPayload, metadata?: EnvelopeMetadata) {
+    return this.withBuiltInChannels().publish(KARMA_FEEDBACK, payload, metadata);
+  }
+
+  /** Subscribes to `karma.feedback`. */
+  onFeedback(
+    handler: MessageHandler<ChannelEnvelope<typeof KARMA_FEEDBACK>>,
+    options?: SubscribeOptions,
+  ) {
+    return this.withBuiltInChannels().subscribe(KARMA_FEEDBACK, handler, options);
+  }
+
+  /** Publishes on `karma.lifecycle`. */
+  publishLifecycle(payload: KarmaLifecyclePayload, metadata?: EnvelopeMetadata) {
+    return this.withBuiltInChannels().publish(KARMA_LIFECYCLE, payload, metadata);
+  }
+
+  /** Subscribes to `karma.lifecycle`. */
+  onLifecycle(
+    handler: MessageHandler<ChannelEnvelope<typeof KARMA_LIFECYCLE>>,
+    options?: SubscribeOptions,
+  ) {
+    return this.withBuiltInChannels().subscribe(KARMA_LIFECYCLE, handler, options);
+  }
+
+  /** Publishes on `karma.analytics`. */
+  publishAnalytics(payload: KarmaAnalyticsPayload, metadata?: EnvelopeMetadata) {
+    return this.withBuiltInChannels().publish(KARMA_ANALYTICS, payload, metadata);
+  }
+
+  /** Subscribes to `karma.analytics`. */
+  onAnalytics(
+    handler: MessageHandler<ChannelEnvelope<typeof KARMA_ANALYTICS>>,
+    options?: SubscribeOptions,
+  ) {
+    return this.withBuiltInChannels().subscribe(KARMA_ANALYTICS, handler, options);
+  }
+
+  /** This bus typed with the built-in channel map, for the karma convenience methods. */
+  private withBuiltInChannels(): EventBusService<EventBusChannels> {
+    return this as unknown as EventBusService<EventBusChannels>;
+  }
+}

@@ -1,0 +1,54 @@
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../event-bus.constants.js';
+import { InvalidHistoryQueryException } from '../exceptions/invalid-history-query.exception.js';
+import {
+  HISTORY_ORDERS,
+  type HistoryQuery,
+  type ResolvedHistoryQuery,
+} from '../interfaces/history-query.interface.js';
+
+/**
+ * Applies defaults to a history query and checks each value.
+ * @param query the query as given by the caller
+ * @param channels the registered channel names
+ * @throws InvalidHistoryQueryException naming the first parameter at fault
+ */
+export function resolveHistoryQuery(
+  query: HistoryQuery,
+  channels: readonly string[],
+): ResolvedHistoryQuery {
+  const { channel, limit = DEFAULT_HISTORY_LIMIT, after, before, order = 'desc' } = query;
+
+  if (channel !== undefined && !channels.includes(channel)) {
+    throw new InvalidHistoryQueryException('channel', channel, `one of ${channels.join(', ')}`);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+    throw new InvalidHistoryQueryException(
+      'limit',
+      limit,
+      `an integer from 1 to ${MAX_HISTORY_LIMIT}`,
+    );
+  }
+  if (!HISTORY_ORDERS.includes(order)) {
+    throw new InvalidHistoryQueryException('order', order, HISTORY_ORDERS.join(' or '));
+  }
+  checkCursor('after', after);
+  checkCursor('before', before);
+
+  return {
+    channels: channel === undefined ? channels : [channel],
+    limit,
+    after,
+    before,
+    order,
+  };
+}
+
+function checkCursor(parameter: string, cursor: unknown): void {
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length === 0)) {
+    throw new InvalidHistoryQueryException(
+      parameter,
+      cursor,
+      'the message_id of a message in history',
+    );
+  }
+}

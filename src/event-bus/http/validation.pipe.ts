@@ -1,0 +1,53 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
+
+/**
+ * Creates the ValidationPipe of the bus's routes: converts query strings to their types, rejects
+ * unknown properties and returns a 400 whose messages name each field at fault.
+ */
+export function createEventBusValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    stopAtFirstError: true,
+    // The target lets an unknown-property message list the allowed properties.
+    validationError: { target: true, value: false },
+    exceptionFactory: (errors) =>
+      new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: [...new Set(errors.flatMap((error) => describeError(error, '')))],
+        field: errors[0]?.property,
+      }),
+  });
+}
+
+function describeError(error: ValidationError, prefix: string): string[] {
+  const field = `${prefix}${error.property}`;
+  const constraints = error.constraints ?? {};
+  const messages = Object.entries(constraints).map(([name, message]) => {
+    if (name === 'whitelistValidation') {
+      return unknownPropertyMessage(field, error);
+    }
+    // Nested messages start with the bare property name; give them the full path instead.
+    return message.startsWith(`${error.property} `)
+      ? `${field}${message.slice(error.property.length)}`
+      : message;
+  });
+  const nested = (error.children ?? []).flatMap((child) => describeError(child, `${field}.`));
+  return [...messages, ...nested];
+}
+
+function unknownPropertyMessage(field: string, error: ValidationError): string {
+  const target = error.target?.constructor;
+  if (target === undefined) {
+    return `${field} is not allowed`;
+  }
+  const allowed = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(target, '', true, false)
+      .map((metadata) => metadata.propertyName),
+  );
+  return `${field} is not allowed; allowed: ${[...allowed].join(', ')}`;
+}

@@ -1,0 +1,62 @@
+export {
+  KARMA_ANALYTICS,
+  KARMA_BANDS,
+  KARMA_CHANNELS,
+  KARMA_FEEDBACK,
+  KARMA_LIFECYCLE,
+  INFLUENCE_SIGNALS,
+  LIFECYCLE_EVENTS,
+} from './channels/karma.channels.js';
+export type {
+  InfluenceSignal,
+  KarmaAnalyticsPayload,
+  KarmaBand,
+  KarmaFeedbackPayload,
+  KarmaLifecyclePayload,
+  LifecycleEventType,
+} from './channels/karma.channels.js';
+export type {
+  AnyChannelEnvelope,
+  ChannelEnvelope,
+  ChannelName,
+  EventBusChannels,
+} from './channels/channel-map.interface.js';
+export { OnChannel } from './decorators/on-channel.decorator.js';
+export type {
+  DeepReadonly,
+  Envelope,
+  EnvelopeMetadata,
+  JsonValue,
+} from './envelope/envelope.interface.js';
+export { EventBusModule } from './event-bus.module.js';
+export { EventBusService } from './event-bus.service.js';
+export {
+  DEFAULT_HISTORY_CAPACITY,
+  DEFAULT_HISTORY_LIMIT,
+  MAX_HISTORY_LIMIT,
+} from './event-bus.constants.js';
+export { EventBusException } from './exceptions/event-bus.exception.js';
+export { InvalidChannelDefinitionException } from './exceptions/invalid-channel-definition.exception.js';
+export { InvalidHistoryQueryException } from './exceptions/invalid-history-query.exception.js';
+export { InvalidPayloadException } from './exceptions/invalid-payload.exception.js';
+export { UnknownChannelException } from './exceptions/unknown-channel.exception.js';
+export { EventBusExceptionFilter } from './http/event-bus-exception.filter.js';
+export { createEventBusValidationPipe } from './http/validation.pipe.js';
+export type { ChannelDefinition } from './interfaces/channel-definition.interface.js';
+export type { ChannelInfo } from './interfaces/channel-info.interface.js';
+export type {
+  EventBusModuleExtras,
+  EventBusModuleOptions,
+  MemoryTransportOptions,
+} from './interfaces/event-bus-options.interface.js';
+export type {
+  HistoryOrder,
+  HistoryPage,
+  HistoryQuery,
+} from './interfaces/history-query.interface.js';
+export type { OnChannelOptions } from './interfaces/on-channel-options.interface.js';
+export type {
+  MessageHandler,
+  SubscribeOptions,
+  Subscription,
+} from './interfaces/subscription.interface.js';

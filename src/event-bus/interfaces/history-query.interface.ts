@@ -1,0 +1,42 @@
+import type { Envelope } from '../envelope/envelope.interface.js';
+
+/** Sort order of a history page: `asc` oldest first, `desc` newest first. */
+export type HistoryOrder = 'asc' | 'desc';
+
+/** The values `order` accepts. */
+export const HISTORY_ORDERS: readonly HistoryOrder[] = ['asc', 'desc'];
+
+/** A history query; every field is optional. */
+export interface HistoryQuery {
+  /** Only this channel; all channels when absent. */
+  channel?: string;
+  /** Items per page, from 1 to 1000. @default 50 */
+  limit?: number;
+  /** Only messages published after the message with this id. */
+  after?: string;
+  /** Only messages published before the message with this id. */
+  before?: string;
+  /** @default 'desc' */
+  order?: HistoryOrder;
+}
+
+/** A history query with defaults applied and every value checked. */
+export interface ResolvedHistoryQuery {
+  channels: readonly string[];
+  limit: number;
+  after?: string;
+  before?: string;
+  order: HistoryOrder;
+}
+
+/**
+ * One page of history.
+ *
+ * `next_cursor` is the id of the last item when more messages remain in the page's direction:
+ * pass it as `before` for the next `desc` page or as `after` for the next `asc` page. It is null
+ * on the last page.
+ */
+export interface HistoryPage<E = Envelope> {
+  items: E[];
+  next_cursor: string | null;
+}

@@ -1,0 +1,22 @@
+import type { Envelope } from '../envelope/envelope.interface.js';
+
+/** A function that receives messages; a returned promise is awaited only to catch its rejection. */
+export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => unknown;
+
+/** Options of `subscribe()`. */
+export interface SubscribeOptions {
+  /** Name used in failure logs and listener counts. @default the handler's function name */
+  name?: string;
+}
+
+/** A live subscription. */
+export interface Subscription {
+  /** The channel, or `*` for a subscription to every channel. */
+  readonly channel: string;
+  /** The listener name used in logs. */
+  readonly name: string;
+  /** False once `unsubscribe()` has been called. */
+  readonly active: boolean;
+  /** Stops delivery, also of a message being delivered right now; calling it again does nothing. */
+  unsubscribe(): void;
+}

@@ -1,0 +1,35 @@
+import type { Envelope } from '../envelope/envelope.interface.js';
+import type { HistoryPage, ResolvedHistoryQuery } from '../interfaces/history-query.interface.js';
+
+/** Receives each message this instance must hand to its local subscribers, in order. */
+export type DeliverFunction = (envelope: Envelope) => void;
+
+/**
+ * Stores and carries messages. The in-memory transport delivers within one process; a remote
+ * transport carries messages between instances and keeps a shared history.
+ */
+export interface EventBusTransport {
+  /** Sets where incoming messages go; called once, before any publish. */
+  attach(deliver: DeliverFunction): void;
+
+  /** Connects; resolves when the transport can carry messages. */
+  start(): Promise<void>;
+
+  /**
+   * Stores a validated envelope and carries it to every instance's subscribers.
+   * Returns undefined when done synchronously, to spare a promise on the in-memory path.
+   */
+  publish(envelope: Envelope): Promise<void> | undefined;
+
+  /**
+   * Reads one page of history.
+   * @throws InvalidHistoryQueryException when a cursor is not in history
+   */
+  history(query: ResolvedHistoryQuery): Promise<HistoryPage>;
+
+  /** Messages of a channel currently retained in history. */
+  retained(channel: string): Promise<number>;
+
+  /** Stops carrying messages and releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import {
+  EventBusService,
+  KARMA_FEEDBACK,
+  KARMA_LIFECYCLE,
+  OnChannel,
+  type ChannelEnvelope,
+  type Envelope,
+  type KarmaAnalyticsPayload,
+} from '../../event-bus/index.js';
+import { KarmaAnalyticsAggregates } from './karma-analytics.aggregates.js';
+
+/**
+ * Keeps running aggregates of feedback and lifecycle messages and publishes a `karma.analytics`
+ * summary after each one, caused by the message that changed the totals.
+ */
+@Injectable()
+export class KarmaAnalyticsListener {
+  private readonly aggregates = new KarmaAnalyticsAggregates();
+  private latest: KarmaAnalyticsPayload | undefined;
+
+  constructor(private readonly bus: EventBusService) {}
+
+  @OnChannel(KARMA_FEEDBACK)
+  async onFeedback(message: ChannelEnvelope<'karma.feedback'>): Promise<void> {
+    this.aggregates.addFeedback(message.payload);
+    await this.publishSummary(message);
+  }
+
+  @OnChannel(KARMA_LIFECYCLE)
+  async onLifecycle(message: ChannelEnvelope<'karma.lifecycle'>): Promise<void> {
+    this.aggregates.addLifecycle(message.payload);
+    await this.publishSummary(message);
+  }
+
+  /** Returns the totals as of the last message handled. */
+  current(): KarmaAnalyticsPayload | null {
+    return this.latest ?? null;
+  }
+
+  private async publishSummary(cause: Envelope): Promise<void> {
+    const summary = this.aggregates.snapshot(cause.message_id);
+    this.latest = summary;
+    const correlation = cause.metadata?.correlation_id;
+    await this.bus.publishAnalytics(summary, {
+      source: 'karma-analytics',
+      causation_id: cause.message_id,
+      ...(correlation === undefined ? {} : { correlation_id: correlation }),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ACTION_WEIGHTS, type ActionType } from '../feedback/influence.model.js';
+import { USER_ID_MESSAGE, USER_ID_PATTERN } from './user-id.js';
+
+const ACTION_TYPES = Object.keys(ACTION_WEIGHTS) as ActionType[];
+
+/** Most actions one influence request may carry. */
+export const MAX_ACTIONS_PER_REQUEST = 1000;
+
+/** One action in an influence request. */
+export class KarmaActionDto {
+  @IsIn(ACTION_TYPES, { message: `type must be one of: ${ACTION_TYPES.join(', ')}` })
+  type!: ActionType;
+
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'occurred_at must be an ISO 8601 date-time, such as 2026-12-01T12:00:00Z' },
+  )
+  occurred_at!: string;
+
+  @IsOptional()
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { message: 'magnitude must be a number from 0 to 10' },
+  )
+  @Min(0, { message: 'magnitude must be a number from 0 to 10' })
+  @Max(10, { message: 'magnitude must be a number from 0 to 10' })
+  magnitude?: number;
+}
+
+/** Body of `POST /karma/influence`. */
+export class InfluenceRequestDto {
+  @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
+  user_id!: string;
+
+  @IsArray({ message: 'actions must be an array of actions' })
+  @ArrayMaxSize(MAX_ACTIONS_PER_REQUEST, {
+    message: `actions must contain at most ${MAX_ACTIONS_PER_REQUEST} items`,
+  })
+  @ValidateNested({ each: true })
+  @Type(() => KarmaActionDto)
+  actions!: KarmaActionDto[];
+
+  /** The instant decay is measured at; the time of the request when absent. */
+  @IsOptional()
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'as_of must be an ISO 8601 date-time, such as 2026-12-01T12:00:00Z' },
+  )
+  as_of?: string;
+}

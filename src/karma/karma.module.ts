@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KarmaAnalyticsListener } from './analytics/karma-analytics.listener.js';
+import { KarmaFeedbackService } from './feedback/karma-feedback.service.js';
+import { KarmaController } from './http/karma.controller.js';
+import { KarmaLifecycleService } from './lifecycle/karma-lifecycle.service.js';
+
+/** The KarmaChain domain: feedback engine, lifecycle engine and analytics, talking over the bus. */
+@Module({
+  controllers: [KarmaController],
+  providers: [KarmaFeedbackService, KarmaLifecycleService, KarmaAnalyticsListener],
+  exports: [KarmaFeedbackService, KarmaLifecycleService],
+})
+export class KarmaModule {}
