@@ -30,3 +30,6 @@ export const DEFAULT_MAX_PAYLOAD_DEPTH = 32;
 
 /** Channel names: two or more dot-separated lowercase segments, such as `karma.feedback`. */
 export const CHANNEL_NAME_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
+
+/** Dead letters kept by the in-memory transport. */
+export const DEFAULT_DEAD_LETTER_CAPACITY = 1000;

@@ -3,15 +3,20 @@ import {
   DEFAULT_MAX_LISTENERS_PER_CHANNEL,
   DEFAULT_MAX_PAYLOAD_DEPTH,
 } from './event-bus.constants.js';
+import { optionalInteger } from './event-bus.options-checks.js';
 import type { ChannelDefinition } from './interfaces/channel-definition.interface.js';
 import type {
   EventBusModuleOptions,
   MemoryTransportOptions,
 } from './interfaces/event-bus-options.interface.js';
+import {
+  resolveRedisTransportOptions,
+  type ResolvedRedisTransportOptions,
+} from './transports/redis/redis-transport.options.js';
 
 /** Module options with every default applied. */
 export interface ResolvedEventBusOptions {
-  transport: MemoryTransportOptions;
+  transport: MemoryTransportOptions | ResolvedRedisTransportOptions;
   channels: ChannelDefinition[];
   historyCapacity: number;
   maxPayloadDepth: number;
@@ -25,42 +30,41 @@ export interface ResolvedEventBusOptions {
 export function resolveEventBusOptions(
   options: EventBusModuleOptions = {},
 ): ResolvedEventBusOptions {
-  const transport = options.transport ?? { type: 'memory' };
-  if (transport.type !== 'memory') {
-    throw new RangeError(
-      `Invalid event bus option transport.type=${JSON.stringify(transport.type)}; allowed: "memory".`,
-    );
-  }
-
   return {
-    transport,
+    transport: resolveTransport(options.transport),
     channels: options.channels ?? [],
-    historyCapacity: positiveInteger(
+    historyCapacity: optionalInteger(
       'historyCapacity',
       options.historyCapacity,
       DEFAULT_HISTORY_CAPACITY,
+      1,
     ),
-    maxPayloadDepth: positiveInteger(
+    maxPayloadDepth: optionalInteger(
       'maxPayloadDepth',
       options.maxPayloadDepth,
       DEFAULT_MAX_PAYLOAD_DEPTH,
+      1,
     ),
-    maxListenersPerChannel: positiveInteger(
+    maxListenersPerChannel: optionalInteger(
       'maxListenersPerChannel',
       options.maxListenersPerChannel,
       DEFAULT_MAX_LISTENERS_PER_CHANNEL,
+      1,
     ),
   };
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) {
-    return fallback;
+function resolveTransport(
+  transport: EventBusModuleOptions['transport'],
+): ResolvedEventBusOptions['transport'] {
+  if (transport === undefined || transport.type === 'memory') {
+    return { type: 'memory' };
   }
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Invalid event bus option ${name}=${JSON.stringify(value)}; allowed: an integer of at least 1.`,
-    );
+  if (transport.type === 'redis') {
+    return resolveRedisTransportOptions(transport);
   }
-  return value;
+  throw new RangeError(
+    `Invalid event bus option transport.type=${JSON.stringify((transport as { type: unknown }).type)}; ` +
+      'allowed: "memory" or "redis".',
+  );
 }

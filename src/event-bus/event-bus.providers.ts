@@ -5,12 +5,22 @@ import {
   EVENT_BUS_OPTIONS,
   EVENT_BUS_RESOLVED_OPTIONS,
   EVENT_BUS_TRANSPORT,
+  DEFAULT_DEAD_LETTER_CAPACITY,
 } from './event-bus.constants.js';
 import { EventBusCore } from './event-bus.core.js';
 import { resolveEventBusOptions, type ResolvedEventBusOptions } from './event-bus.options.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
 import type { EventBusTransport } from './transports/event-bus-transport.interface.js';
 import { MemoryTransport } from './transports/memory.transport.js';
+import { RedisStreamsTransport } from './transports/redis/redis-streams.transport.js';
+
+function createTransport(options: ResolvedEventBusOptions, core: EventBusCore): EventBusTransport {
+  const { transport } = options;
+  if (transport.type === 'redis') {
+    return new RedisStreamsTransport(transport, core.registry.names(), core.failures);
+  }
+  return new MemoryTransport(options.historyCapacity, DEFAULT_DEAD_LETTER_CAPACITY);
+}
 
 /** Providers built from the module options; each module instance gets its own. */
 export const eventBusProviders: Provider[] = [
@@ -33,8 +43,7 @@ export const eventBusProviders: Provider[] = [
   },
   {
     provide: EVENT_BUS_TRANSPORT,
-    useFactory: (options: ResolvedEventBusOptions): EventBusTransport =>
-      new MemoryTransport(options.historyCapacity),
-    inject: [EVENT_BUS_RESOLVED_OPTIONS],
+    useFactory: createTransport,
+    inject: [EVENT_BUS_RESOLVED_OPTIONS, EventBusCore],
   },
 ];

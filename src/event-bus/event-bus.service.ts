@@ -19,7 +19,9 @@ import type { Envelope, EnvelopeMetadata } from './envelope/envelope.interface.j
 import type { EnvelopeFactory } from './envelope/envelope.factory.js';
 import { EVENT_BUS_TRANSPORT } from './event-bus.constants.js';
 import { EventBusCore } from './event-bus.core.js';
-import { resolveHistoryQuery } from './history/history-query.resolver.js';
+import { resolveHistoryQuery, resolveLimit } from './history/history-query.resolver.js';
+import { DeadLetterNotFoundException } from './exceptions/dead-letter-not-found.exception.js';
+import type { DeadLetterPage, DeadLetterQuery } from './interfaces/dead-letter.interface.js';
 import type { ChannelInfo } from './interfaces/channel-info.interface.js';
 import type { HistoryPage, HistoryQuery } from './interfaces/history-query.interface.js';
 import type {
@@ -105,6 +107,9 @@ export class EventBusService<M extends object = EventBusChannels>
   ): Subscription {
     this.registry.get(channel);
     const name = options.name ?? (handler.name || 'anonymous');
+    if (options.group !== undefined && this.transport.subscribeGroup !== undefined) {
+      return this.transport.subscribeGroup(channel, options.group, handler as MessageHandler, name);
+    }
     return this.dispatcher.subscribe(channel, handler as MessageHandler, name);
   }
 
@@ -139,6 +144,35 @@ export class EventBusService<M extends object = EventBusChannels>
         failed: this.failures.failures(name),
       })),
     );
+  }
+
+  /**
+   * Lists dead letters, newest first.
+   * @throws InvalidHistoryQueryException (as a rejection) when `limit` is out of range
+   */
+  async deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    const limit = resolveLimit(query.limit);
+    return this.transport.deadLetters(limit, query.before);
+  }
+
+  /**
+   * Publishes a dead letter's message again on its channel, as a new message caused by the old
+   * one, then deletes the dead letter. If the publish fails, the dead letter stays.
+   * @throws DeadLetterNotFoundException (as a rejection) when there is no such dead letter
+   */
+  async republishDeadLetter(id: string): Promise<Envelope> {
+    const letter = await this.transport.deadLetter(id);
+    if (letter === undefined) {
+      throw new DeadLetterNotFoundException(id);
+    }
+
+    const original = letter.envelope;
+    const envelope = await this.factoryPublish(original.channel, original.payload, {
+      ...original.metadata,
+      causation_id: original.message_id,
+    });
+    await this.transport.deleteDeadLetter(id);
+    return envelope;
   }
 
   /** Resolves once every promise returned by a handler has settled. */
@@ -183,6 +217,18 @@ export class EventBusService<M extends object = EventBusChannels>
     options?: SubscribeOptions,
   ) {
     return this.withBuiltInChannels().subscribe(KARMA_ANALYTICS, handler, options);
+  }
+
+  private factoryPublish(
+    channel: string,
+    payload: unknown,
+    metadata: EnvelopeMetadata,
+  ): Promise<Envelope> {
+    return (this as unknown as EventBusService<Record<string, unknown>>).publish(
+      channel,
+      payload,
+      metadata,
+    );
   }
 
   /** This bus typed with the built-in channel map, for the karma convenience methods. */

@@ -9,3 +9,7 @@ export {
   type InfluenceResult,
   type KarmaAction,
 } from './feedback/influence.model.js';
+export {
+  KarmaScoreboardListener,
+  type ScoreboardEntry,
+} from './scoreboard/karma-scoreboard.listener.js';

@@ -69,8 +69,15 @@ export class ChannelListenersExplorer implements OnApplicationBootstrap, OnModul
           const handler = wrapper.isDependencyTreeStatic()
             ? this.staticHandler(instance as object, methodName)
             : this.requestScopedHandler(wrapper, methodName);
-          this.subscriptions.push(this.bus.subscribe(channel as never, handler, { name }));
-          this.logger.log(`${name} -> ${channel}`);
+          this.subscriptions.push(
+            this.bus.subscribe(channel as never, handler, {
+              name,
+              group: options.group,
+            }),
+          );
+          this.logger.log(
+            `${name} -> ${channel}${options.group ? ` (group ${options.group})` : ''}`,
+          );
         }
       }
     }

@@ -21,13 +21,7 @@ export function resolveHistoryQuery(
   if (channel !== undefined && !channels.includes(channel)) {
     throw new InvalidHistoryQueryException('channel', channel, `one of ${channels.join(', ')}`);
   }
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
-    throw new InvalidHistoryQueryException(
-      'limit',
-      limit,
-      `an integer from 1 to ${MAX_HISTORY_LIMIT}`,
-    );
-  }
+  resolveLimit(limit);
   if (!HISTORY_ORDERS.includes(order)) {
     throw new InvalidHistoryQueryException('order', order, HISTORY_ORDERS.join(' or '));
   }
@@ -51,4 +45,19 @@ function checkCursor(parameter: string, cursor: unknown): void {
       'the message_id of a message in history',
     );
   }
+}
+
+/**
+ * Returns a page size, or the default when absent.
+ * @throws InvalidHistoryQueryException unless it is an integer from 1 to the maximum
+ */
+export function resolveLimit(limit: number = DEFAULT_HISTORY_LIMIT): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+    throw new InvalidHistoryQueryException(
+      'limit',
+      limit,
+      `an integer from 1 to ${MAX_HISTORY_LIMIT}`,
+    );
+  }
+  return limit;
 }

@@ -5,10 +5,39 @@ export interface MemoryTransportOptions {
   type: 'memory';
 }
 
+/** Transport that carries messages between instances on Redis Streams. */
+export interface RedisTransportOptions {
+  type: 'redis';
+  /** Redis URL, such as `redis://127.0.0.1:6379/0`. */
+  url: string;
+  /** Prefix of every key the bus writes. @default 'karma-bus:' */
+  keyPrefix?: string;
+  /** Approximate number of messages kept per channel stream (`XADD MAXLEN ~`). @default 10000 */
+  maxLen?: number;
+  /** Per-channel overrides of `maxLen`. @default {} */
+  maxLenByChannel?: Record<string, number>;
+  /** How long one blocking read waits for new messages before it is issued again. @default 5000 */
+  blockMs?: number;
+  /** Idle time after which a pending group message is reclaimed from its consumer. @default 30000 */
+  claimIdleMs?: number;
+  /** Deliveries of a group message before it moves to the dead-letter stream. @default 5 */
+  maxDeliveries?: number;
+  /** Delay before the first retry of a failed group message; doubles per retry. @default 100 */
+  retryBaseMs?: number;
+  /** Longest delay between retries of a failed group message. @default 5000 */
+  retryMaxMs?: number;
+  /** How long start-up keeps trying to reach Redis before it fails. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Name of this instance in consumer groups. @default `<hostname>:<pid>` */
+  consumerName?: string;
+  /** Approximate number of dead letters kept. @default 10000 */
+  deadLetterMaxLen?: number;
+}
+
 /** Options of `EventBusModule.forRoot()` and of the factory given to `forRootAsync()`. */
 export interface EventBusModuleOptions {
   /** Where messages are stored and carried. @default { type: 'memory' } */
-  transport?: MemoryTransportOptions;
+  transport?: MemoryTransportOptions | RedisTransportOptions;
   /** Channels added to the built-in `karma.*` channels. @default [] */
   channels?: ChannelDefinition[];
   /** Messages kept in history per channel; older ones are evicted. @default 1000 */

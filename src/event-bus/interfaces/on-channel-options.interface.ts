@@ -2,6 +2,8 @@
 export interface OnChannelOptions {
   /** Listener name in logs and counts. @default `ClassName.methodName` */
   name?: string;
+  /** Consumer group of the listener; see `SubscribeOptions.group`. */
+  group?: string;
 }
 
 /** What `@OnChannel` records on a method: one entry per decorator. */

@@ -7,6 +7,12 @@ export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => unk
 export interface SubscribeOptions {
   /** Name used in failure logs and listener counts. @default the handler's function name */
   name?: string;
+  /**
+   * Consumer group: across instances sharing a Redis transport, each message reaches one
+   * listener of the group, at least once. With the in-memory transport there is one instance, so
+   * a group listener receives every message like any other.
+   */
+  group?: string;
 }
 
 /** A live subscription. */

@@ -1,5 +1,11 @@
 import type { Envelope } from '../envelope/envelope.interface.js';
+import type {
+  DeadLetter,
+  DeadLetterPage,
+  NewDeadLetter,
+} from '../interfaces/dead-letter.interface.js';
 import type { HistoryPage, ResolvedHistoryQuery } from '../interfaces/history-query.interface.js';
+import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
 
 /** Receives each message this instance must hand to its local subscribers, in order. */
 export type DeliverFunction = (envelope: Envelope) => void;
@@ -29,6 +35,29 @@ export interface EventBusTransport {
 
   /** Messages of a channel currently retained in history. */
   retained(channel: string): Promise<number>;
+
+  /**
+   * Subscribes a listener in a consumer group, so each message reaches one instance of the group.
+   * Absent on transports with a single instance, where a group listener is a plain subscriber.
+   */
+  subscribeGroup?(
+    channel: string,
+    group: string,
+    handler: MessageHandler,
+    name: string,
+  ): Subscription;
+
+  /** Stores a message that failed every delivery. */
+  addDeadLetter(letter: NewDeadLetter): Promise<void>;
+
+  /** Lists dead letters, newest first. */
+  deadLetters(limit: number, before: string | undefined): Promise<DeadLetterPage>;
+
+  /** Returns one dead letter, or undefined when there is none with this id. */
+  deadLetter(id: string): Promise<DeadLetter | undefined>;
+
+  /** Deletes one dead letter; deleting a missing one does nothing. */
+  deleteDeadLetter(id: string): Promise<void>;
 
   /** Stops carrying messages and releases connections. */
   close(): Promise<void>;

@@ -10,9 +10,15 @@ import {
 } from '../../event-bus/index.js';
 import { KarmaAnalyticsAggregates } from './karma-analytics.aggregates.js';
 
+/** Consumer group of the analytics listener: across instances, each message is counted once. */
+export const ANALYTICS_GROUP = 'karma-analytics';
+
 /**
  * Keeps running aggregates of feedback and lifecycle messages and publishes a `karma.analytics`
  * summary after each one, caused by the message that changed the totals.
+ *
+ * With several instances on Redis, the listeners form one consumer group, so each instance's
+ * totals cover the messages it handled and the totals of all instances add up to every message.
  */
 @Injectable()
 export class KarmaAnalyticsListener {
@@ -21,13 +27,13 @@ export class KarmaAnalyticsListener {
 
   constructor(private readonly bus: EventBusService) {}
 
-  @OnChannel(KARMA_FEEDBACK)
+  @OnChannel(KARMA_FEEDBACK, { group: ANALYTICS_GROUP })
   async onFeedback(message: ChannelEnvelope<'karma.feedback'>): Promise<void> {
     this.aggregates.addFeedback(message.payload);
     await this.publishSummary(message);
   }
 
-  @OnChannel(KARMA_LIFECYCLE)
+  @OnChannel(KARMA_LIFECYCLE, { group: ANALYTICS_GROUP })
   async onLifecycle(message: ChannelEnvelope<'karma.lifecycle'>): Promise<void> {
     this.aggregates.addLifecycle(message.payload);
     await this.publishSummary(message);

@@ -4,6 +4,8 @@ import {
   Get,
   Headers,
   HttpCode,
+  NotFoundException,
+  Param,
   HttpStatus,
   Post,
   UseFilters,
@@ -19,6 +21,10 @@ import {
 import { KarmaAnalyticsListener } from '../analytics/karma-analytics.listener.js';
 import { KarmaFeedbackService, type InfluenceReport } from '../feedback/karma-feedback.service.js';
 import { KarmaLifecycleService } from '../lifecycle/karma-lifecycle.service.js';
+import {
+  KarmaScoreboardListener,
+  type ScoreboardEntry,
+} from '../scoreboard/karma-scoreboard.listener.js';
 import { InfluenceRequestDto } from './influence-request.dto.js';
 import { LifecycleRequestDto } from './lifecycle-request.dto.js';
 
@@ -31,6 +37,7 @@ export class KarmaController {
     private readonly feedback: KarmaFeedbackService,
     private readonly lifecycle: KarmaLifecycleService,
     private readonly analytics: KarmaAnalyticsListener,
+    private readonly scoreboard: KarmaScoreboardListener,
   ) {}
 
   /** Computes a user's influence, publishes it on `karma.feedback` and returns it. */
@@ -67,6 +74,18 @@ export class KarmaController {
       },
       correlation(correlationId),
     );
+  }
+
+  /** Returns the latest score of a user as seen by this instance. */
+  @Get('scores/:user_id')
+  score(@Param('user_id') userId: string): ScoreboardEntry {
+    const entry = this.scoreboard.get(userId);
+    if (entry === undefined) {
+      throw new NotFoundException(
+        `No karma.feedback message for user "${userId}" reached this instance yet`,
+      );
+    }
+    return entry;
   }
 
   /** Returns the analytics totals as of the last message handled. */

@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import type { Envelope } from '../../envelope/envelope.interface.js';
+import { InvalidHistoryQueryException } from '../../exceptions/invalid-history-query.exception.js';
+import type {
+  HistoryPage,
+  ResolvedHistoryQuery,
+} from '../../interfaces/history-query.interface.js';
+import type { RedisKeys } from './redis-keys.js';
+import { compareEntryIds, envelopeOf, type RawStreamEntry } from './stream-entries.js';
+
+/** A message_id cursor resolved to its place in the streams. */
+interface StreamPosition {
+  channel: string;
+  entryId: string;
+}
+
+interface HistoryEntry extends StreamPosition {
+  envelope: Envelope;
+}
+
+/**
+ * Reads history from the channel streams, so every instance sees the same messages, also after a
+ * restart. Messages are ordered by entry id, then channel name for entries of the same id, the
+ * same total order on every instance.
+ */
+export class RedisHistoryReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async query(query: ResolvedHistoryQuery, allChannels: readonly string[]): Promise<HistoryPage> {
+    const after = await this.resolveCursor('after', query.after, allChannels);
+    const before = await this.resolveCursor('before', query.before, allChannels);
+
+    const pipeline = this.redis.pipeline();
+    for (const channel of query.channels) {
+      const low = after === undefined ? '-' : lowerBound(channel, after);
+      const high = before === undefined ? '+' : upperBound(channel, before);
+      if (query.order === 'asc') {
+        pipeline.xrange(this.keys.stream(channel), low, high, 'COUNT', query.limit + 1);
+      } else {
+        pipeline.xrevrange(this.keys.stream(channel), high, low, 'COUNT', query.limit + 1);
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+
+    const entries: HistoryEntry[] = [];
+    replies.forEach(([error, reply], index) => {
+      if (error) {
+        throw error;
+      }
+      for (const [entryId, fields] of reply as RawStreamEntry[]) {
+        const envelope = envelopeOf(fields);
+        if (envelope !== undefined) {
+          entries.push({ channel: query.channels[index], entryId, envelope });
+        }
+      }
+    });
+
+    const direction = query.order === 'asc' ? 1 : -1;
+    entries.sort((a, b) => direction * comparePositions(a, b));
+    const items = entries.slice(0, query.limit).map((entry) => entry.envelope);
+    const hasMore = entries.length > query.limit;
+    return { items, next_cursor: hasMore ? items[items.length - 1].message_id : null };
+  }
+
+  /** Looks a message_id up in every channel's id index. */
+  private async resolveCursor(
+    parameter: string,
+    messageId: string | undefined,
+    channels: readonly string[],
+  ): Promise<StreamPosition | undefined> {
+    if (messageId === undefined) {
+      return undefined;
+    }
+
+    const pipeline = this.redis.pipeline();
+    for (const channel of channels) {
+      pipeline.hget(this.keys.index(channel), messageId);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    for (let i = 0; i < replies.length; i++) {
+      const [error, entryId] = replies[i];
+      if (error) {
+        throw error;
+      }
+      if (typeof entryId === 'string') {
+        return { channel: channels[i], entryId };
+      }
+    }
+    throw new InvalidHistoryQueryException(
+      parameter,
+      messageId,
+      'the message_id of a message still in history (it may have been trimmed)',
+    );
+  }
+}
+
+function comparePositions(a: StreamPosition, b: StreamPosition): number {
+  const byId = compareEntryIds(a.entryId, b.entryId);
+  if (byId !== 0) {
+    return byId;
+  }
+  return a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
+}
+
+/** The XRANGE start that keeps only entries of `channel` after the cursor in the total order. */
+function lowerBound(channel: string, cursor: StreamPosition): string {
+  return channel > cursor.channel ? cursor.entryId : `(${cursor.entryId}`;
+}
+
+/** The XRANGE end that keeps only entries of `channel` before the cursor in the total order. */
+function upperBound(channel: string, cursor: StreamPosition): string {
+  return channel < cursor.channel ? cursor.entryId : `(${cursor.entryId}`;
+}

@@ -1,0 +1,205 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { ListenerFailureReporter } from '../../delivery/listener-failure.reporter.js';
+import type { Envelope } from '../../envelope/envelope.interface.js';
+import { InvalidHistoryQueryException } from '../../exceptions/invalid-history-query.exception.js';
+import { TransportUnavailableException } from '../../exceptions/transport-unavailable.exception.js';
+import type {
+  DeadLetter,
+  DeadLetterPage,
+  NewDeadLetter,
+} from '../../interfaces/dead-letter.interface.js';
+import type {
+  HistoryPage,
+  ResolvedHistoryQuery,
+} from '../../interfaces/history-query.interface.js';
+import type { MessageHandler, Subscription } from '../../interfaces/subscription.interface.js';
+import type { DeliverFunction, EventBusTransport } from '../event-bus-transport.interface.js';
+import { ConsumerGroupReader } from './consumer-group.reader.js';
+import { GroupListener } from './group-listener.js';
+import { connectWithDeadline, createRedisConnection } from './redis-connection.js';
+import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
+import { RedisHistoryReader } from './redis-history.reader.js';
+import { RedisKeys } from './redis-keys.js';
+import type { ResolvedRedisTransportOptions } from './redis-transport.options.js';
+import { checkKeyTypes } from './redis-key-types.js';
+import { PUBLISH_SCRIPT } from './publish.script.js';
+import { StreamBroadcastReader } from './stream-broadcast.reader.js';
+
+/** The command connection with the publish script defined on it. */
+type PublishingRedis = Redis & {
+  karmaBusPublish(
+    stream: string,
+    ids: string,
+    index: string,
+    maxLen: number,
+    messageId: string,
+    envelopeJson: string,
+  ): Promise<string>;
+};
+
+/**
+ * Carries messages between instances on Redis Streams: one stream per channel, read by every
+ * instance for broadcast listeners and by consumer groups for group listeners.
+ *
+ * Publishes, acknowledgements and history queries use the command connection; each blocking
+ * reader has a connection of its own, so a blocking read never delays them.
+ */
+export class RedisStreamsTransport implements EventBusTransport {
+  private readonly logger = new Logger('EventBus:Redis');
+  private readonly keys: RedisKeys;
+  private readonly commands: PublishingRedis;
+  private readonly historyReader: RedisHistoryReader;
+  private readonly deadLetterStore: RedisDeadLetterStore;
+  private readonly groups = new Map<string, ConsumerGroupReader>();
+  private broadcast: StreamBroadcastReader | undefined;
+  private deliver: DeliverFunction = () => undefined;
+  private started = false;
+
+  constructor(
+    private readonly options: ResolvedRedisTransportOptions,
+    private readonly channels: readonly string[],
+    private readonly failures: ListenerFailureReporter,
+  ) {
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.commands = createRedisConnection(options.url, 'commands', {
+      failFast: true,
+    }) as PublishingRedis;
+    this.commands.defineCommand('karmaBusPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    this.historyReader = new RedisHistoryReader(this.commands, this.keys);
+    this.deadLetterStore = new RedisDeadLetterStore(
+      this.commands,
+      this.keys,
+      options.deadLetterMaxLen,
+    );
+  }
+
+  attach(deliver: DeliverFunction): void {
+    this.deliver = deliver;
+  }
+
+  /**
+   * Connects within `connectTimeoutMs`, checks the type of every key, then starts the readers.
+   * @throws Error naming the URL when Redis stays unreachable, or naming a key of the wrong type
+   */
+  async start(): Promise<void> {
+    await connectWithDeadline(this.commands, this.options.url, this.options.connectTimeoutMs);
+    await checkKeyTypes(this.commands, this.keys, this.channels);
+
+    const streams = this.channels.map((channel) => this.keys.stream(channel));
+    const connection = createRedisConnection(this.options.url, 'broadcast', { failFast: false });
+    this.broadcast = new StreamBroadcastReader(
+      connection,
+      streams,
+      this.options.blockMs,
+      (envelope) => this.deliver(envelope),
+      this.logger,
+    );
+    await this.broadcast.start(this.commands);
+
+    this.started = true;
+    this.groups.forEach((group) => group.start());
+    this.logger.log(
+      `Connected to Redis; ${streams.length} channel stream(s) under "${this.options.keyPrefix}"`,
+    );
+  }
+
+  async publish(envelope: Envelope): Promise<void> {
+    const channel = envelope.channel;
+    const maxLen = this.options.maxLenByChannel[channel] ?? this.options.maxLen;
+    try {
+      await this.commands.karmaBusPublish(
+        this.keys.stream(channel),
+        this.keys.ids(channel),
+        this.keys.index(channel),
+        maxLen,
+        envelope.message_id,
+        JSON.stringify(envelope),
+      );
+    } catch (error) {
+      throw new TransportUnavailableException(`publishing on ${channel}`, error);
+    }
+  }
+
+  async history(query: ResolvedHistoryQuery): Promise<HistoryPage> {
+    try {
+      return await this.historyReader.query(query, this.channels);
+    } catch (error) {
+      if (error instanceof InvalidHistoryQueryException) {
+        throw error;
+      }
+      throw new TransportUnavailableException('reading history', error);
+    }
+  }
+
+  async retained(channel: string): Promise<number> {
+    return this.guard('counting history', () => this.commands.xlen(this.keys.stream(channel)));
+  }
+
+  subscribeGroup(
+    channel: string,
+    group: string,
+    handler: MessageHandler,
+    name: string,
+  ): Subscription {
+    let reader = this.groups.get(group);
+    if (reader === undefined) {
+      const connection = createRedisConnection(this.options.url, `group:${group}`, {
+        failFast: false,
+      });
+      reader = new ConsumerGroupReader(
+        group,
+        connection,
+        this.commands,
+        this.keys,
+        this.options,
+        this.failures,
+        this.deadLetterStore,
+        this.logger,
+      );
+      this.groups.set(group, reader);
+    }
+
+    const owner = reader;
+    const listener = new GroupListener(channel, group, name, handler, (closed) =>
+      owner.remove(closed),
+    );
+    reader.add(listener);
+    if (this.started) {
+      reader.start();
+    }
+    return listener;
+  }
+
+  addDeadLetter(letter: NewDeadLetter): Promise<void> {
+    return this.guard('storing a dead letter', () => this.deadLetterStore.add(letter));
+  }
+
+  deadLetters(limit: number, before: string | undefined): Promise<DeadLetterPage> {
+    return this.guard('listing dead letters', () => this.deadLetterStore.list(limit, before));
+  }
+
+  deadLetter(id: string): Promise<DeadLetter | undefined> {
+    return this.guard('reading a dead letter', () => this.deadLetterStore.get(id));
+  }
+
+  deleteDeadLetter(id: string): Promise<void> {
+    return this.guard('deleting a dead letter', () => this.deadLetterStore.delete(id));
+  }
+
+  /** Stops the readers without waiting out a blocking read, then closes the command connection. */
+  async close(): Promise<void> {
+    this.started = false;
+    await this.broadcast?.stop();
+    await Promise.all([...this.groups.values()].map((group) => group.stop()));
+    this.commands.disconnect();
+  }
+
+  private async guard<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new TransportUnavailableException(operation, error);
+    }
+  }
+}
