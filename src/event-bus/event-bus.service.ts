@@ -1,10 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ChannelRegistry } from './channels/channel.registry.js';
 import type {
+  AnyChannelEnvelope,
   ChannelEnvelope,
   ChannelName,
+  ChannelPattern,
   EventBusChannels,
 } from './channels/channel-map.interface.js';
+import { combineSubscriptions, filtered } from './delivery/subscription-helpers.js';
+import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js';
+import { compileFilter } from './filtering/compiled-filter.js';
+import { readFilteredHistory } from './history/filtered-history.reader.js';
 import {
   KARMA_ANALYTICS,
   KARMA_FEEDBACK,
@@ -97,20 +103,39 @@ export class EventBusService<M extends object = EventBusChannels>
   }
 
   /**
-   * Calls a handler with every later message of a channel until unsubscribed.
+   * Calls a handler with every later message of a channel, or of the channels a pattern such as
+   * `karma.*` selects, until unsubscribed. `options.filter` narrows it to matching messages.
    * @throws UnknownChannelException when the channel is not registered
+   * @throws InvalidFilterException when a pattern selects no channel or the filter is malformed
    */
   subscribe<C extends ChannelName<M>>(
     channel: C,
     handler: MessageHandler<Envelope<C, M[C]>>,
-    options: SubscribeOptions = {},
-  ): Subscription {
-    this.registry.get(channel);
+    options?: SubscribeOptions,
+  ): Subscription;
+  subscribe(
+    pattern: ChannelPattern,
+    handler: MessageHandler<AnyChannelEnvelope<M>>,
+    options?: SubscribeOptions,
+  ): Subscription;
+  subscribe(channel: string, handler: MessageHandler<never>, options: SubscribeOptions = {}) {
+    const names = this.registry.names();
+    const channels = isChannelPattern(channel)
+      ? expandChannels([channel], names)
+      : [this.registry.get(channel).name];
+    const filter = compileFilter({ ...options.filter, channels }, names);
     const name = options.name ?? (handler.name || 'anonymous');
+    const target = filtered(handler as MessageHandler, filter);
+
     if (options.group !== undefined && this.transport.subscribeGroup !== undefined) {
-      return this.transport.subscribeGroup(channel, options.group, handler as MessageHandler, name);
+      const group = options.group;
+      return combineSubscriptions(
+        channel,
+        name,
+        channels.map((one) => this.transport.subscribeGroup!(one, group, target, name)),
+      );
     }
-    return this.dispatcher.subscribe(channel, handler as MessageHandler, name);
+    return this.dispatcher.subscribe(channel, target, name, channels);
   }
 
   /** Calls a handler with every later message of every channel until unsubscribed. */
@@ -120,15 +145,15 @@ export class EventBusService<M extends object = EventBusChannels>
   }
 
   /**
-   * Reads one page of recent messages.
+   * Reads one page of recent messages, optionally filtered.
    * @throws InvalidHistoryQueryException (as a rejection) naming the parameter at fault
+   * @throws InvalidFilterException (as a rejection) naming the filter part at fault
    */
-  history(query: HistoryQuery = {}): Promise<HistoryPage> {
-    try {
-      return this.transport.history(resolveHistoryQuery(query, this.registry.names()));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async history(query: HistoryQuery = {}): Promise<HistoryPage> {
+    const resolved = resolveHistoryQuery(query, this.registry.names());
+    return resolved.filter === undefined
+      ? this.transport.history(resolved)
+      : readFilteredHistory(this.transport, resolved, resolved.filter);
   }
 
   /** Lists every registered channel with its counters. */

@@ -33,3 +33,6 @@ export type ChannelEnvelope<C extends ChannelName<M>, M = EventBusChannels> = En
 export type AnyChannelEnvelope<M = EventBusChannels> = {
   [C in ChannelName<M>]: Envelope<C, M[C]>;
 }[ChannelName<M>];
+
+/** A channel pattern in which `*` stands for one segment, such as `karma.*`. */
+export type ChannelPattern = `${string}*${string}`;

@@ -1,4 +1,9 @@
-import type { ChannelEnvelope, ChannelName } from '../channels/channel-map.interface.js';
+import type {
+  AnyChannelEnvelope,
+  ChannelEnvelope,
+  ChannelName,
+  ChannelPattern,
+} from '../channels/channel-map.interface.js';
 import { ON_CHANNEL_METADATA } from '../event-bus.constants.js';
 import type {
   OnChannelMetadata,
@@ -11,7 +16,7 @@ import type {
  * The bus finds these methods at bootstrap, in every module, and calls them with each message of
  * the channel. Decorators stack: one method may listen to several channels. The method's
  * parameter must accept the channel's envelope type.
- * @param channel a channel registered with the bus
+ * @param channel a channel registered with the bus, or a pattern such as `karma.*`
  * @param options listener options
  * @example
  * @Injectable()
@@ -22,8 +27,12 @@ import type {
  *   }
  * }
  */
-export function OnChannel<C extends ChannelName>(channel: C, options: OnChannelOptions = {}) {
-  return <H extends (envelope: ChannelEnvelope<C>) => unknown>(
+export function OnChannel<C extends ChannelName | ChannelPattern>(
+  channel: C,
+  options: OnChannelOptions = {},
+) {
+  type Received = C extends ChannelName ? ChannelEnvelope<C> : AnyChannelEnvelope;
+  return <H extends (envelope: Received) => unknown>(
     _target: object,
     _propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<H>,

@@ -5,8 +5,13 @@ import type { MessageHandler, Subscription } from '../interfaces/subscription.in
 export class ChannelSubscription implements Subscription {
   active = true;
 
+  /**
+   * @param channel the channel, pattern or `*` the subscriber asked for
+   * @param channels the registered channels it receives; empty for `*`
+   */
   constructor(
     readonly channel: string,
+    readonly channels: readonly string[],
     readonly name: string,
     readonly handler: MessageHandler<Envelope>,
     private readonly onUnsubscribe: (subscription: ChannelSubscription) => void,

@@ -55,17 +55,37 @@ export class ChannelDispatcher {
     this.head = 0;
   }
 
-  subscribe(channel: string, handler: MessageHandler, name: string): ChannelSubscription {
-    const subscription = new ChannelSubscription(channel, name, handler, (closed) =>
-      this.remove(closed),
+  /**
+   * Adds a subscriber.
+   * @param channel the channel, pattern or `*` (every channel) asked for, as shown in logs
+   * @param handler the function called with each message
+   * @param name the listener name in failure logs
+   * @param channels the registered channels a pattern selects; the channel itself by default
+   */
+  subscribe(
+    channel: string,
+    handler: MessageHandler,
+    name: string,
+    channels: readonly string[] = [channel],
+  ): ChannelSubscription {
+    const everyChannel = channel === ALL_CHANNELS;
+    const subscription = new ChannelSubscription(
+      channel,
+      everyChannel ? [] : channels,
+      name,
+      handler,
+      (closed) => this.remove(closed),
     );
 
-    if (channel === ALL_CHANNELS) {
+    if (everyChannel) {
       this.allChannelSubscriptions = [...this.allChannelSubscriptions, subscription];
-    } else {
-      const listener: EmitterListener = (envelope) => this.invoke(subscription, envelope);
-      this.listeners.set(subscription, listener);
-      this.emitter.on(channel, listener);
+      return subscription;
+    }
+
+    const listener: EmitterListener = (envelope) => this.invoke(subscription, envelope);
+    this.listeners.set(subscription, listener);
+    for (const subscribed of subscription.channels) {
+      this.emitter.on(subscribed, listener);
     }
     return subscription;
   }
@@ -93,7 +113,7 @@ export class ChannelDispatcher {
 
     const listener = this.listeners.get(subscription);
     if (listener !== undefined) {
-      this.emitter.off(subscription.channel, listener);
+      subscription.channels.forEach((channel) => this.emitter.off(channel, listener));
       this.listeners.delete(subscription);
     }
   }

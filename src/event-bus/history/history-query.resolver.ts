@@ -1,5 +1,7 @@
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../event-bus.constants.js';
 import { InvalidHistoryQueryException } from '../exceptions/invalid-history-query.exception.js';
+import { compileFilter } from '../filtering/compiled-filter.js';
+import type { MessageFilter } from '../filtering/message-filter.interface.js';
 import {
   HISTORY_ORDERS,
   type HistoryQuery,
@@ -21,6 +23,17 @@ export function resolveHistoryQuery(
   if (channel !== undefined && !channels.includes(channel)) {
     throw new InvalidHistoryQueryException('channel', channel, `one of ${channels.join(', ')}`);
   }
+  if (channel !== undefined && query.channels !== undefined) {
+    throw new InvalidHistoryQueryException(
+      'channels',
+      query.channels,
+      'absent when channel is given',
+    );
+  }
+  const filter = compileFilter(
+    { channels: channel === undefined ? query.channels : [channel], ...fieldsOf(query) },
+    channels,
+  );
   resolveLimit(limit);
   if (!HISTORY_ORDERS.includes(order)) {
     throw new InvalidHistoryQueryException('order', order, HISTORY_ORDERS.join(' or '));
@@ -29,12 +42,17 @@ export function resolveHistoryQuery(
   checkCursor('before', before);
 
   return {
-    channels: channel === undefined ? channels : [channel],
+    channels: filter.channels,
     limit,
     after,
     before,
     order,
+    ...(filter.hasConditions ? { filter } : {}),
   };
+}
+
+function fieldsOf(query: HistoryQuery): Omit<MessageFilter, 'channels'> {
+  return { payload: query.payload, metadata: query.metadata, where: query.where };
 }
 
 function checkCursor(parameter: string, cursor: unknown): void {

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { DeadLetterNotFoundException } from '../exceptions/dead-letter-not-found.exception.js';
 import { EventBusException } from '../exceptions/event-bus.exception.js';
 import { TransportUnavailableException } from '../exceptions/transport-unavailable.exception.js';
+import { InvalidFilterException } from '../exceptions/invalid-filter.exception.js';
 import { InvalidHistoryQueryException } from '../exceptions/invalid-history-query.exception.js';
 import { InvalidPayloadException } from '../exceptions/invalid-payload.exception.js';
 import { UnknownChannelException } from '../exceptions/unknown-channel.exception.js';
@@ -47,6 +48,9 @@ function fieldOf(exception: EventBusException): string | undefined {
   }
   if (exception instanceof InvalidPayloadException) {
     return exception.field;
+  }
+  if (exception instanceof InvalidFilterException) {
+    return exception.parameter;
   }
   if (exception instanceof UnknownChannelException) {
     return 'channel';

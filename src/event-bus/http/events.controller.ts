@@ -6,7 +6,6 @@ import {
   Post,
   Query,
   UseFilters,
-  UsePipes,
 } from '@nestjs/common';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import type { DeadLetterPage } from '../interfaces/dead-letter.interface.js';
@@ -16,18 +15,20 @@ import type { ChannelInfo } from '../interfaces/channel-info.interface.js';
 import type { HistoryPage } from '../interfaces/history-query.interface.js';
 import { HistoryQueryDto } from './dto/history-query.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
+import { FilterQueryPipe } from './filter-query.pipe.js';
 import { createEventBusValidationPipe } from './validation.pipe.js';
 
 /** REST routes of the bus: recent history, the channel list and dead letters. */
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
-@UsePipes(createEventBusValidationPipe())
 export class EventsController {
   constructor(private readonly bus: EventBusService) {}
 
   /** Returns one page of recent messages. */
   @Get('history')
-  history(@Query() query: HistoryQueryDto): Promise<HistoryPage> {
+  history(
+    @Query(FilterQueryPipe, createEventBusValidationPipe()) query: HistoryQueryDto,
+  ): Promise<HistoryPage> {
     return this.bus.history(query);
   }
 
@@ -39,7 +40,9 @@ export class EventsController {
 
   /** Lists dead letters, newest first. */
   @Get('dead-letters')
-  deadLetters(@Query() query: DeadLetterQueryDto): Promise<DeadLetterPage> {
+  deadLetters(
+    @Query(createEventBusValidationPipe()) query: DeadLetterQueryDto,
+  ): Promise<DeadLetterPage> {
     return this.bus.deadLetters(query);
   }
 

@@ -1,4 +1,6 @@
 import type { Envelope } from '../envelope/envelope.interface.js';
+import type { CompiledFilter } from '../filtering/compiled-filter.js';
+import type { MessageFilter } from '../filtering/message-filter.interface.js';
 
 /** Sort order of a history page: `asc` oldest first, `desc` newest first. */
 export type HistoryOrder = 'asc' | 'desc';
@@ -6,9 +8,9 @@ export type HistoryOrder = 'asc' | 'desc';
 /** The values `order` accepts. */
 export const HISTORY_ORDERS: readonly HistoryOrder[] = ['asc', 'desc'];
 
-/** A history query; every field is optional. */
-export interface HistoryQuery {
-  /** Only this channel; all channels when absent. */
+/** A history query; every field is optional. The filter fields select which messages count. */
+export interface HistoryQuery extends MessageFilter {
+  /** Only this channel; all channels when absent. Give this or `channels`, not both. */
   channel?: string;
   /** Items per page, from 1 to 1000. @default 50 */
   limit?: number;
@@ -27,6 +29,8 @@ export interface ResolvedHistoryQuery {
   after?: string;
   before?: string;
   order: HistoryOrder;
+  /** Present when the query has field conditions beyond channels. */
+  filter?: CompiledFilter;
 }
 
 /**

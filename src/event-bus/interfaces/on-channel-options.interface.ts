@@ -1,9 +1,13 @@
+import type { MessageFilter } from '../filtering/message-filter.interface.js';
+
 /** Options of `@OnChannel`. */
 export interface OnChannelOptions {
   /** Listener name in logs and counts. @default `ClassName.methodName` */
   name?: string;
   /** Consumer group of the listener; see `SubscribeOptions.group`. */
   group?: string;
+  /** Only messages whose fields match; see `SubscribeOptions.filter`. */
+  filter?: Omit<MessageFilter, 'channels'>;
 }
 
 /** What `@OnChannel` records on a method: one entry per decorator. */

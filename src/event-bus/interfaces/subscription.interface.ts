@@ -1,4 +1,5 @@
 import type { Envelope } from '../envelope/envelope.interface.js';
+import type { MessageFilter } from '../filtering/message-filter.interface.js';
 
 /** A function that receives messages; a returned promise is awaited only to catch its rejection. */
 export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => unknown;
@@ -13,6 +14,8 @@ export interface SubscribeOptions {
    * a group listener receives every message like any other.
    */
   group?: string;
+  /** Only messages whose fields match; the channels come from the subscribed channel or pattern. */
+  filter?: Omit<MessageFilter, 'channels'>;
 }
 
 /** A live subscription. */

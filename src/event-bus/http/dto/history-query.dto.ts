@@ -2,12 +2,13 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import { MAX_HISTORY_LIMIT } from '../../event-bus.constants.js';
 import { HISTORY_ORDERS, type HistoryOrder } from '../../interfaces/history-query.interface.js';
+import { FilterQueryDto } from './filter-query.dto.js';
 import { toStrictInteger } from './query-transforms.js';
 
 const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
 
 /** Query string of `GET /events/history`. */
-export class HistoryQueryDto {
+export class HistoryQueryDto extends FilterQueryDto {
   /** Only this channel; every channel when absent. */
   @IsOptional()
   @IsString({ message: 'channel must be one channel name, such as karma.feedback' })

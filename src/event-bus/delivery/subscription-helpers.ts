@@ -1,0 +1,33 @@
+import type { CompiledFilter } from '../filtering/compiled-filter.js';
+import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
+
+/** Wraps a handler so it runs only for messages the filter matches. */
+export function filtered(handler: MessageHandler, filter: CompiledFilter): MessageHandler {
+  if (!filter.hasConditions) {
+    return handler;
+  }
+  return (envelope) => (filter.matches(envelope) ? handler(envelope) : undefined);
+}
+
+/** Presents several subscriptions, such as one per channel of a pattern, as one. */
+export function combineSubscriptions(
+  channel: string,
+  name: string,
+  parts: readonly Subscription[],
+): Subscription {
+  let active = true;
+  return {
+    channel,
+    name,
+    get active() {
+      return active;
+    },
+    unsubscribe() {
+      if (!active) {
+        return;
+      }
+      active = false;
+      parts.forEach((part) => part.unsubscribe());
+    },
+  };
+}
