@@ -33,5 +33,5 @@ function splitList(value: unknown): unknown {
   if (!parts.every((part) => typeof part === 'string')) {
     return value;
   }
-  return (parts as string[]).flatMap((part) => part.split(',')).map((part) => part.trim());
+  return parts.flatMap((part) => part.split(',')).map((part) => part.trim());
 }
