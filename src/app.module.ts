@@ -8,6 +8,7 @@ import { KarmaModule } from './karma/index.js';
   imports: [
     EventBusModule.forRootAsync({
       isGlobal: true,
+      websocket: true,
       useFactory: () => eventBusOptionsFromEnv(process.env),
     }),
     KarmaModule,

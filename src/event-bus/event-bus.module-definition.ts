@@ -1,12 +1,14 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
+import { EventsStreamController } from './http/events-stream.controller.js';
 import { EventsController } from './http/events.controller.js';
+import { EventsGateway } from './streaming/ws/events.gateway.js';
 import type {
   EventBusModuleExtras,
   EventBusModuleOptions,
 } from './interfaces/event-bus-options.interface.js';
 
-const DEFAULT_EXTRAS: EventBusModuleExtras = { isGlobal: false, http: true };
+const DEFAULT_EXTRAS: EventBusModuleExtras = { isGlobal: false, http: true, websocket: false };
 
 /** The `forRoot` / `forRootAsync` machinery of EventBusModule. */
 export const {
@@ -20,6 +22,7 @@ export const {
   .setExtras<EventBusModuleExtras>(DEFAULT_EXTRAS, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: extras.http ? [EventsController] : [],
+    controllers: extras.http ? [EventsController, EventsStreamController] : [],
+    providers: [...(definition.providers ?? []), ...(extras.websocket ? [EventsGateway] : [])],
   }))
   .build();

@@ -5,6 +5,7 @@ import { OnChannelMetadataAccessor } from './discovery/on-channel-metadata.acces
 import { EventBusConfigurableModule } from './event-bus.module-definition.js';
 import { eventBusProviders } from './event-bus.providers.js';
 import { EventBusService } from './event-bus.service.js';
+import { StreamClientsRegistry } from './streaming/stream-clients.registry.js';
 
 /**
  * The event bus: register it once with `forRoot()` or `forRootAsync()`, then inject
@@ -20,6 +21,7 @@ import { EventBusService } from './event-bus.service.js';
     EventBusService,
     OnChannelMetadataAccessor,
     ChannelListenersExplorer,
+    StreamClientsRegistry,
   ],
   exports: [EventBusService],
 })

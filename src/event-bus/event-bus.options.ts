@@ -8,6 +8,7 @@ import type { ChannelDefinition } from './interfaces/channel-definition.interfac
 import type {
   EventBusModuleOptions,
   MemoryTransportOptions,
+  StreamOptions,
 } from './interfaces/event-bus-options.interface.js';
 import {
   resolveRedisTransportOptions,
@@ -21,6 +22,7 @@ export interface ResolvedEventBusOptions {
   historyCapacity: number;
   maxPayloadDepth: number;
   maxListenersPerChannel: number;
+  stream: Required<StreamOptions>;
 }
 
 /**
@@ -51,6 +53,15 @@ export function resolveEventBusOptions(
       DEFAULT_MAX_LISTENERS_PER_CHANNEL,
       1,
     ),
+    stream: {
+      heartbeatMs: optionalInteger('stream.heartbeatMs', options.stream?.heartbeatMs, 15_000, 1),
+      maxBufferedBytes: optionalInteger(
+        'stream.maxBufferedBytes',
+        options.stream?.maxBufferedBytes,
+        1_048_576,
+        1,
+      ),
+    },
   };
 }
 

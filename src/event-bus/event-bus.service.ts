@@ -10,6 +10,7 @@ import type {
 import { combineSubscriptions, filtered } from './delivery/subscription-helpers.js';
 import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js';
 import { compileFilter } from './filtering/compiled-filter.js';
+import type { MessageFilter } from './filtering/message-filter.interface.js';
 import { readFilteredHistory } from './history/filtered-history.reader.js';
 import {
   KARMA_ANALYTICS,
@@ -136,6 +137,27 @@ export class EventBusService<M extends object = EventBusChannels>
       );
     }
     return this.dispatcher.subscribe(channel, target, name, channels);
+  }
+
+  /**
+   * Calls a handler with every later message that matches a filter, across the channels it
+   * selects, until unsubscribed. Streams to browsers use this.
+   * @throws InvalidFilterException naming the filter part at fault
+   */
+  subscribeMatching(
+    filter: MessageFilter,
+    handler: MessageHandler<AnyChannelEnvelope<M>>,
+    options: Omit<SubscribeOptions, 'filter' | 'group'> = {},
+  ): Subscription {
+    const compiled = compileFilter(filter, this.registry.names());
+    const name = options.name ?? (handler.name || 'anonymous');
+    const label = filter.channels?.join(',') ?? ALL_CHANNELS;
+    return this.dispatcher.subscribe(
+      label,
+      filtered(handler as MessageHandler, compiled),
+      name,
+      compiled.channels,
+    );
   }
 
   /** Calls a handler with every later message of every channel until unsubscribed. */

@@ -34,6 +34,14 @@ export interface RedisTransportOptions {
   deadLetterMaxLen?: number;
 }
 
+/** Options of the live streams (`GET /events/stream` and the WebSocket gateway). */
+export interface StreamOptions {
+  /** Interval of the SSE heartbeat comment that keeps idle connections open. @default 15000 */
+  heartbeatMs?: number;
+  /** Bytes a client may leave unread before its stream is closed. @default 1048576 */
+  maxBufferedBytes?: number;
+}
+
 /** Options of `EventBusModule.forRoot()` and of the factory given to `forRootAsync()`. */
 export interface EventBusModuleOptions {
   /** Where messages are stored and carried. @default { type: 'memory' } */
@@ -46,12 +54,19 @@ export interface EventBusModuleOptions {
   maxPayloadDepth?: number;
   /** Listeners per channel above which EventEmitter2 warns of a possible leak. @default 100 */
   maxListenersPerChannel?: number;
+  /** Live stream settings. */
+  stream?: StreamOptions;
 }
 
 /** Options that `EventBusModule.forRoot()` takes outside the factory, in both forms. */
 export interface EventBusModuleExtras {
   /** Registers the module globally, so other modules inject the bus without importing it. */
   isGlobal: boolean;
-  /** Serves the `/events` REST routes from this module. */
+  /** Serves the `/events` REST routes and the SSE stream from this module. */
   http: boolean;
+  /**
+   * Serves the WebSocket gateway at `/events/ws`. The app must use the `ws` adapter:
+   * `app.useWebSocketAdapter(new WsAdapter(app))` from `@nestjs/platform-ws`.
+   */
+  websocket: boolean;
 }
