@@ -2,7 +2,9 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChannelRegistry } from './channels/channel.registry.js';
 import { KARMA_CHANNEL_DEFINITIONS } from './channels/karma-channel.definitions.js';
 import { ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import { HandlerInvoker } from './delivery/handler.invoker.js';
 import { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
+import { BusMetrics } from './metrics/bus-metrics.js';
 import { EnvelopeFactory } from './envelope/envelope.factory.js';
 import type { ResolvedEventBusOptions } from './event-bus.options.js';
 import { EVENT_BUS_SCHEMA_ID } from './validation/event-bus-schema.js';
@@ -13,7 +15,11 @@ export class EventBusCore {
   readonly registry: ChannelRegistry;
   readonly factory: EnvelopeFactory;
   readonly failures = new ListenerFailureReporter();
+  readonly metrics = new BusMetrics();
+  readonly invoker = new HandlerInvoker(this.failures);
   readonly dispatcher: ChannelDispatcher;
+  /** False once the app began shutting down: publishes are then rejected. */
+  accepting = true;
 
   constructor(options: ResolvedEventBusOptions, emitter: EventEmitter2) {
     const validator = new PayloadValidator();
@@ -24,6 +30,6 @@ export class EventBusCore {
 
     const checkMetadata = validator.compile({ $ref: `${EVENT_BUS_SCHEMA_ID}#/$defs/metadata` });
     this.factory = new EnvelopeFactory(this.registry, checkMetadata, options.maxPayloadDepth);
-    this.dispatcher = new ChannelDispatcher(emitter, this.failures);
+    this.dispatcher = new ChannelDispatcher(emitter, this.invoker, this.metrics);
   }
 }

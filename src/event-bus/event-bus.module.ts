@@ -4,6 +4,7 @@ import { ChannelListenersExplorer } from './discovery/channel-listeners.explorer
 import { OnChannelMetadataAccessor } from './discovery/on-channel-metadata.accessor.js';
 import { EventBusConfigurableModule } from './event-bus.module-definition.js';
 import { eventBusProviders } from './event-bus.providers.js';
+import { EventBusLifecycle } from './event-bus.lifecycle.js';
 import { EventBusService } from './event-bus.service.js';
 import { StreamClientsRegistry } from './streaming/stream-clients.registry.js';
 
@@ -19,6 +20,7 @@ import { StreamClientsRegistry } from './streaming/stream-clients.registry.js';
   providers: [
     ...eventBusProviders,
     EventBusService,
+    EventBusLifecycle,
     OnChannelMetadataAccessor,
     ChannelListenersExplorer,
     StreamClientsRegistry,

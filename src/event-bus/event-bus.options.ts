@@ -23,6 +23,7 @@ export interface ResolvedEventBusOptions {
   maxPayloadDepth: number;
   maxListenersPerChannel: number;
   stream: Required<StreamOptions>;
+  shutdownTimeoutMs: number;
 }
 
 /**
@@ -53,6 +54,7 @@ export function resolveEventBusOptions(
       DEFAULT_MAX_LISTENERS_PER_CHANNEL,
       1,
     ),
+    shutdownTimeoutMs: optionalInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     stream: {
       heartbeatMs: optionalInteger('stream.heartbeatMs', options.stream?.heartbeatMs, 15_000, 1),
       maxBufferedBytes: optionalInteger(

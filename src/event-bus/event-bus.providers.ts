@@ -17,7 +17,7 @@ import { RedisStreamsTransport } from './transports/redis/redis-streams.transpor
 function createTransport(options: ResolvedEventBusOptions, core: EventBusCore): EventBusTransport {
   const { transport } = options;
   if (transport.type === 'redis') {
-    return new RedisStreamsTransport(transport, core.registry.names(), core.failures);
+    return new RedisStreamsTransport(transport, core.registry.names(), core.failures, core.metrics);
   }
   return new MemoryTransport(options.historyCapacity, DEFAULT_DEAD_LETTER_CAPACITY);
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ChannelRegistry } from './channels/channel.registry.js';
 import type {
   AnyChannelEnvelope,
@@ -7,7 +7,8 @@ import type {
   ChannelPattern,
   EventBusChannels,
 } from './channels/channel-map.interface.js';
-import { combineSubscriptions, filtered } from './delivery/subscription-helpers.js';
+import { combineSubscriptions, filtered, withTimeout } from './delivery/subscription-helpers.js';
+import { BusShuttingDownException } from './exceptions/bus-shutting-down.exception.js';
 import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js';
 import { compileFilter } from './filtering/compiled-filter.js';
 import type { MessageFilter } from './filtering/message-filter.interface.js';
@@ -45,9 +46,7 @@ import type { EventBusTransport } from './transports/event-bus-transport.interfa
  * `EventBusChannels`, which applications extend by declaration merging.
  */
 @Injectable()
-export class EventBusService<M extends object = EventBusChannels>
-  implements OnModuleInit, OnApplicationShutdown
-{
+export class EventBusService<M extends object = EventBusChannels> {
   private readonly registry: ChannelRegistry;
   private readonly factory: EnvelopeFactory;
   private readonly dispatcher: ChannelDispatcher;
@@ -55,7 +54,7 @@ export class EventBusService<M extends object = EventBusChannels>
   private readonly publishedByChannel = new Map<string, number>();
 
   constructor(
-    core: EventBusCore,
+    private readonly core: EventBusCore,
     @Inject(EVENT_BUS_TRANSPORT) private readonly transport: EventBusTransport,
   ) {
     ({
@@ -65,15 +64,7 @@ export class EventBusService<M extends object = EventBusChannels>
       failures: this.failures,
     } = core);
     transport.attach((envelope) => this.dispatcher.dispatch(envelope));
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.transport.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.dispatcher.close();
-    await this.transport.close();
+    core.invoker.setDeadLetterSink((letter) => transport.addDeadLetter(letter));
   }
 
   /**
@@ -84,6 +75,8 @@ export class EventBusService<M extends object = EventBusChannels>
    * rejects it.
    * @throws UnknownChannelException (as a rejection) when the channel is not registered
    * @throws InvalidPayloadException (as a rejection) naming the first invalid field
+   * @throws BusShuttingDownException (as a rejection) once the app is shutting down
+   * @throws TransportUnavailableException (as a rejection) when Redis cannot be reached
    */
   publish<C extends ChannelName<M>>(
     channel: C,
@@ -96,8 +89,12 @@ export class EventBusService<M extends object = EventBusChannels>
     } catch (error) {
       return Promise.reject(error);
     }
+    if (!this.core.accepting) {
+      return Promise.reject(new BusShuttingDownException(channel));
+    }
 
     this.publishedByChannel.set(channel, (this.publishedByChannel.get(channel) ?? 0) + 1);
+    this.core.metrics.published(channel);
     const stored = this.transport.publish(envelope);
     const typed = envelope as Envelope<C, M[C]>;
     return stored === undefined ? Promise.resolve(typed) : stored.then(() => typed);
@@ -127,16 +124,20 @@ export class EventBusService<M extends object = EventBusChannels>
     const filter = compileFilter({ ...options.filter, channels }, names);
     const name = options.name ?? (handler.name || 'anonymous');
     const target = filtered(handler as MessageHandler, filter);
+    const { timeoutMs, retry, deadLetter } = options;
+    const policy = { timeoutMs, retry, deadLetter };
 
     if (options.group !== undefined && this.transport.subscribeGroup !== undefined) {
       const group = options.group;
       return combineSubscriptions(
         channel,
         name,
-        channels.map((one) => this.transport.subscribeGroup!(one, group, target, name)),
+        channels.map((one) =>
+          this.transport.subscribeGroup!(one, group, withTimeout(target, timeoutMs), name),
+        ),
       );
     }
-    return this.dispatcher.subscribe(channel, target, name, channels);
+    return this.dispatcher.subscribe(channel, target, name, channels, policy);
   }
 
   /**
@@ -222,9 +223,14 @@ export class EventBusService<M extends object = EventBusChannels>
     return envelope;
   }
 
-  /** Resolves once every promise returned by a handler has settled. */
+  /** Resolves once every handler promise, retry and dead-letter write has settled. */
   idle(): Promise<void> {
-    return this.dispatcher.idle();
+    return this.core.invoker.idle();
+  }
+
+  /** The bus's Prometheus metrics. */
+  metrics(): Promise<string> {
+    return this.core.metrics.render();
   }
 
   /** Publishes on `karma.feedback`. */

@@ -19,6 +19,7 @@ export type {
   AnyChannelEnvelope,
   ChannelEnvelope,
   ChannelName,
+  ChannelPattern,
   EventBusChannels,
 } from './channels/channel-map.interface.js';
 export { OnChannel } from './decorators/on-channel.decorator.js';
@@ -35,7 +36,19 @@ export {
   DEFAULT_HISTORY_LIMIT,
   MAX_HISTORY_LIMIT,
 } from './event-bus.constants.js';
+export { BusShuttingDownException } from './exceptions/bus-shutting-down.exception.js';
+export { DeadLetterNotFoundException } from './exceptions/dead-letter-not-found.exception.js';
 export { EventBusException } from './exceptions/event-bus.exception.js';
+export { InvalidFilterException } from './exceptions/invalid-filter.exception.js';
+export { TransportUnavailableException } from './exceptions/transport-unavailable.exception.js';
+export type { FilterValue, MessageFilter } from './filtering/message-filter.interface.js';
+export type {
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterQuery,
+} from './interfaces/dead-letter.interface.js';
+export type { DeliveryPolicy, RetryPolicy } from './interfaces/delivery-policy.interface.js';
+export type { GapReason, StreamGap } from './streaming/stream-event.interface.js';
 export { InvalidChannelDefinitionException } from './exceptions/invalid-channel-definition.exception.js';
 export { InvalidHistoryQueryException } from './exceptions/invalid-history-query.exception.js';
 export { InvalidPayloadException } from './exceptions/invalid-payload.exception.js';
@@ -48,6 +61,8 @@ export type {
   EventBusModuleExtras,
   EventBusModuleOptions,
   MemoryTransportOptions,
+  RedisTransportOptions,
+  StreamOptions,
 } from './interfaces/event-bus-options.interface.js';
 export type {
   HistoryOrder,

@@ -1,8 +1,10 @@
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Envelope } from '../envelope/envelope.interface.js';
+import type { DeliveryPolicy } from '../interfaces/delivery-policy.interface.js';
 import type { MessageHandler } from '../interfaces/subscription.interface.js';
+import type { BusMetrics } from '../metrics/bus-metrics.js';
 import { ChannelSubscription } from './channel-subscription.js';
-import type { ListenerFailureReporter } from './listener-failure.reporter.js';
+import type { HandlerInvoker } from './handler.invoker.js';
 
 /** Channel name of subscriptions that receive every channel. */
 export const ALL_CHANNELS = '*';
@@ -15,42 +17,48 @@ type EmitterListener = (envelope: Envelope) => void;
  * Delivery is synchronous and queued: a message published from inside a handler is appended to
  * the queue and delivered after the current message has reached every subscriber, so each
  * subscriber sees a channel's messages in publish order and ping-pong between handlers cannot
- * overflow the stack. Until `open()` is called, messages wait in the queue.
+ * overflow the stack. Until `open()` is called, messages wait in the queue; after `close()`
+ * they are dropped.
  */
 export class ChannelDispatcher {
   private queue: (Envelope | undefined)[] = [];
   private head = 0;
   private draining = false;
-  private isOpen = false;
+  private state: 'waiting' | 'open' | 'closed' = 'waiting';
   private allChannelSubscriptions: readonly ChannelSubscription[] = [];
   private readonly listeners = new WeakMap<ChannelSubscription, EmitterListener>();
-  private pendingHandlers = 0;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly emitter: EventEmitter2,
-    private readonly failures: ListenerFailureReporter,
+    private readonly invoker: HandlerInvoker,
+    private readonly metrics: BusMetrics,
   ) {}
 
   /** Queues a message and delivers the queue unless delivery is in progress or not yet open. */
   dispatch(envelope: Envelope): void {
+    if (this.state === 'closed') {
+      return;
+    }
     this.queue.push(envelope);
-    if (this.isOpen && !this.draining) {
+    if (this.state === 'open' && !this.draining) {
       this.drain();
     }
   }
 
-  /** Starts delivery, first of the messages queued while closed. */
+  /** Starts delivery, first of the messages queued while waiting. */
   open(): void {
-    this.isOpen = true;
+    if (this.state !== 'waiting') {
+      return;
+    }
+    this.state = 'open';
     if (!this.draining) {
       this.drain();
     }
   }
 
-  /** Stops delivery; messages dispatched afterwards are dropped. */
+  /** Stops delivery for good; queued and later messages are dropped. */
   close(): void {
-    this.isOpen = false;
+    this.state = 'closed';
     this.queue = [];
     this.head = 0;
   }
@@ -59,14 +67,16 @@ export class ChannelDispatcher {
    * Adds a subscriber.
    * @param channel the channel, pattern or `*` (every channel) asked for, as shown in logs
    * @param handler the function called with each message
-   * @param name the listener name in failure logs
+   * @param name the listener name in logs and metrics
    * @param channels the registered channels a pattern selects; the channel itself by default
+   * @param policy timeout, retries and dead letters of this subscriber
    */
   subscribe(
     channel: string,
     handler: MessageHandler,
     name: string,
     channels: readonly string[] = [channel],
+    policy: DeliveryPolicy = {},
   ): ChannelSubscription {
     const everyChannel = channel === ALL_CHANNELS;
     const subscription = new ChannelSubscription(
@@ -74,6 +84,8 @@ export class ChannelDispatcher {
       everyChannel ? [] : channels,
       name,
       handler,
+      policy,
+      this.metrics,
       (closed) => this.remove(closed),
     );
 
@@ -82,7 +94,7 @@ export class ChannelDispatcher {
       return subscription;
     }
 
-    const listener: EmitterListener = (envelope) => this.invoke(subscription, envelope);
+    const listener: EmitterListener = (envelope) => this.invoker.invoke(subscription, envelope);
     this.listeners.set(subscription, listener);
     for (const subscribed of subscription.channels) {
       this.emitter.on(subscribed, listener);
@@ -93,14 +105,6 @@ export class ChannelDispatcher {
   /** Subscriptions that receive a channel: its own plus those to every channel. */
   subscriberCount(channel: string): number {
     return this.emitter.listenerCount(channel) + this.allChannelSubscriptions.length;
-  }
-
-  /** Resolves once no promise returned by a handler is pending. */
-  idle(): Promise<void> {
-    if (this.pendingHandlers === 0) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private remove(subscription: ChannelSubscription): void {
@@ -121,7 +125,7 @@ export class ChannelDispatcher {
   private drain(): void {
     this.draining = true;
     try {
-      while (this.head < this.queue.length && this.isOpen) {
+      while (this.head < this.queue.length && this.state === 'open') {
         const envelope = this.queue[this.head] as Envelope;
         this.queue[this.head++] = undefined;
         this.deliver(envelope);
@@ -134,55 +138,12 @@ export class ChannelDispatcher {
   }
 
   private deliver(envelope: Envelope): void {
-    this.emitter.emit(envelope.channel, envelope);
-
-    // Iterating the array taken before delivery means a subscriber added meanwhile waits for the
-    // next message; one removed meanwhile is skipped by its inactive flag.
+    // Both subscriber lists are taken before any handler runs: a subscriber added meanwhile
+    // waits for the next message, and one removed meanwhile is skipped by its inactive flag.
     const everyChannel = this.allChannelSubscriptions;
+    this.emitter.emit(envelope.channel, envelope);
     for (let i = 0; i < everyChannel.length; i++) {
-      this.invoke(everyChannel[i], envelope);
+      this.invoker.invoke(everyChannel[i], envelope);
     }
   }
-
-  private invoke(subscription: ChannelSubscription, envelope: Envelope): void {
-    if (!subscription.active) {
-      return;
-    }
-
-    let result: unknown;
-    try {
-      result = subscription.handler(envelope);
-    } catch (error) {
-      this.failures.report(subscription.name, envelope, error);
-      return;
-    }
-
-    if (isThenable(result)) {
-      this.pendingHandlers++;
-      result.then(
-        () => this.settle(),
-        (error: unknown) => {
-          this.failures.report(subscription.name, envelope, error);
-          this.settle();
-        },
-      );
-    }
-  }
-
-  private settle(): void {
-    this.pendingHandlers--;
-    if (this.pendingHandlers === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      waiters.forEach((resolve) => resolve());
-    }
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }

@@ -1,4 +1,5 @@
 import type { CompiledFilter } from '../filtering/compiled-filter.js';
+import { isThenable, settleWithin } from './handler-timeout.js';
 import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
 
 /** Wraps a handler so it runs only for messages the filter matches. */
@@ -29,5 +30,19 @@ export function combineSubscriptions(
       active = false;
       parts.forEach((part) => part.unsubscribe());
     },
+  };
+}
+
+/** Wraps a handler so its promise rejects when it does not settle within `timeoutMs`. */
+export function withTimeout(
+  handler: MessageHandler,
+  timeoutMs: number | undefined,
+): MessageHandler {
+  if (timeoutMs === undefined) {
+    return handler;
+  }
+  return (envelope) => {
+    const result = handler(envelope);
+    return isThenable(result) ? settleWithin(result, timeoutMs) : result;
   };
 }

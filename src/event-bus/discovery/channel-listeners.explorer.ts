@@ -70,10 +70,7 @@ export class ChannelListenersExplorer implements OnApplicationBootstrap, OnModul
             ? this.staticHandler(instance as object, methodName)
             : this.requestScopedHandler(wrapper, methodName);
           this.subscriptions.push(
-            this.bus.subscribe(channel as never, handler, {
-              name,
-              group: options.group,
-            }),
+            this.bus.subscribe(channel as never, handler, { ...options, name }),
           );
           this.logger.log(
             `${name} -> ${channel}${options.group ? ` (group ${options.group})` : ''}`,

@@ -50,7 +50,7 @@ function copyValue(value: unknown, path: string, maxDepth: number, depth: number
         ? copyArray(value, path, maxDepth, depth + 1)
         : copyObject(value, path, maxDepth, depth + 1);
     default:
-      throw new JsonSnapshotError(path, `must be JSON data, not a ${typeof value}`);
+      throw new JsonSnapshotError(path, `must be JSON data, not of type ${typeof value}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
+import { BusShuttingDownException } from '../exceptions/bus-shutting-down.exception.js';
 import { DeadLetterNotFoundException } from '../exceptions/dead-letter-not-found.exception.js';
 import { EventBusException } from '../exceptions/event-bus.exception.js';
 import { TransportUnavailableException } from '../exceptions/transport-unavailable.exception.js';
@@ -33,7 +34,10 @@ const REASONS: Record<number, string> = {
 };
 
 function statusOf(exception: EventBusException): HttpStatus {
-  if (exception instanceof TransportUnavailableException) {
+  if (
+    exception instanceof TransportUnavailableException ||
+    exception instanceof BusShuttingDownException
+  ) {
     return HttpStatus.SERVICE_UNAVAILABLE;
   }
   if (exception instanceof DeadLetterNotFoundException) {

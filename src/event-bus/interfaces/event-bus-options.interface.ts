@@ -54,6 +54,8 @@ export interface EventBusModuleOptions {
   maxPayloadDepth?: number;
   /** Listeners per channel above which EventEmitter2 warns of a possible leak. @default 100 */
   maxListenersPerChannel?: number;
+  /** Time shutdown waits for running handlers before closing connections. @default 10000 */
+  shutdownTimeoutMs?: number;
   /** Live stream settings. */
   stream?: StreamOptions;
 }

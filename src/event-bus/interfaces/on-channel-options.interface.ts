@@ -1,7 +1,8 @@
 import type { MessageFilter } from '../filtering/message-filter.interface.js';
+import type { DeliveryPolicy } from './delivery-policy.interface.js';
 
-/** Options of `@OnChannel`. */
-export interface OnChannelOptions {
+/** Options of `@OnChannel`, with the listener's timeout, retries and dead letters. */
+export interface OnChannelOptions extends DeliveryPolicy {
   /** Listener name in logs and counts. @default `ClassName.methodName` */
   name?: string;
   /** Consumer group of the listener; see `SubscribeOptions.group`. */

@@ -1,11 +1,12 @@
 import type { Envelope } from '../envelope/envelope.interface.js';
 import type { MessageFilter } from '../filtering/message-filter.interface.js';
+import type { DeliveryPolicy } from './delivery-policy.interface.js';
 
 /** A function that receives messages; a returned promise is awaited only to catch its rejection. */
 export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => unknown;
 
-/** Options of `subscribe()`. */
-export interface SubscribeOptions {
+/** Options of `subscribe()`, with the listener's timeout, retries and dead letters. */
+export interface SubscribeOptions extends DeliveryPolicy {
   /** Name used in failure logs and listener counts. @default the handler's function name */
   name?: string;
   /**

@@ -1,4 +1,5 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { EventBusCore } from '../event-bus.core.js';
 
 /** A connected stream client that can be ended from outside. */
 export interface StreamClient {
@@ -8,8 +9,17 @@ export interface StreamClient {
 
 /** Tracks connected stream clients, to count them and to end them at shutdown. */
 @Injectable()
-export class StreamClientsRegistry implements OnApplicationShutdown {
+export class StreamClientsRegistry implements BeforeApplicationShutdown {
   private readonly clients = new Set<StreamClient>();
+
+  constructor(core: EventBusCore) {
+    core.metrics.addGauge(
+      'event_bus_stream_clients',
+      'SSE and WebSocket clients connected right now',
+      [],
+      () => Promise.resolve([{ labels: {}, value: this.clients.size }]),
+    );
+  }
 
   add(client: StreamClient): void {
     this.clients.add(client);
@@ -24,7 +34,8 @@ export class StreamClientsRegistry implements OnApplicationShutdown {
     return this.clients.size;
   }
 
-  onApplicationShutdown(): void {
+  /** Ends every stream before the HTTP server closes, which would otherwise wait for them. */
+  beforeApplicationShutdown(): void {
     for (const client of [...this.clients]) {
       client.end();
     }

@@ -50,11 +50,13 @@ export class StreamSession {
       await this.replay(lastEventId);
     }
 
+    // The buffer stays in place while it is flushed, so a message published by a send (or by
+    // anything it triggers) queues behind the buffered ones instead of overtaking them.
     const buffered = this.buffer ?? [];
-    this.buffer = undefined;
-    for (const envelope of buffered) {
-      this.forward(envelope);
+    for (let i = 0; i < buffered.length; i++) {
+      this.forward(buffered[i]);
     }
+    this.buffer = undefined;
   }
 
   /** Stops the live subscription; safe to call at any moment, also before `start()` ends. */

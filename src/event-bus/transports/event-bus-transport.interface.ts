@@ -59,6 +59,12 @@ export interface EventBusTransport {
   /** Deletes one dead letter; deleting a missing one does nothing. */
   deleteDeadLetter(id: string): Promise<void>;
 
+  /**
+   * Stops reading new messages and waits, up to `deadlineMs`, for running group handlers; what
+   * they finish is acknowledged, the rest stays pending for another instance.
+   */
+  drain(deadlineMs: number): Promise<void>;
+
   /** Stops carrying messages and releases connections. */
   close(): Promise<void>;
 }

@@ -68,6 +68,10 @@ export class MemoryTransport implements EventBusTransport {
     return Promise.resolve();
   }
 
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -8,16 +8,13 @@ import { reconnectDelayMs } from './redis-connection.js';
 import type { RedisDeadLetterStore } from './redis-dead-letter.store.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { ResolvedRedisTransportOptions } from './redis-transport.options.js';
-import { retryDelayMs } from './retry-backoff.js';
+import { retryDelayMs } from '../../delivery/retry-backoff.js';
 import { envelopeOf, type RawStreamEntry } from './stream-entries.js';
 
 type XReadReply = [key: string, entries: RawStreamEntry[]][] | null;
 
 /** Entries read per stream and call. */
 const READ_COUNT = 100;
-
-/** NOTE: a fixed grace for running handlers at shutdown, until shutdown gets its own deadline. */
-const STOP_GRACE_MS = 5_000;
 
 /**
  * Reads the channels of one consumer group on its own blocking connection.
@@ -65,6 +62,13 @@ export class ConsumerGroupReader {
     this.listeners.set(listener.channel, remaining);
   }
 
+  /** Channels that have listeners in this group on this instance. */
+  channels(): string[] {
+    return [...this.listeners.entries()]
+      .filter(([, listeners]) => listeners.length > 0)
+      .map(([channel]) => channel);
+  }
+
   start(): void {
     if (this.loop !== undefined) {
       return;
@@ -74,17 +78,14 @@ export class ConsumerGroupReader {
     this.reclaimTimer = setInterval(() => void this.reclaim(), reclaimEveryMs);
   }
 
-  /** Stops reading at once and waits, up to a grace period, for running handlers. */
-  async stop(): Promise<void> {
+  /** Stops reading at once and waits, up to `graceMs`, for running handlers. */
+  async stop(graceMs: number): Promise<void> {
     this.abort.abort();
     clearInterval(this.reclaimTimer);
     this.retryTimers.forEach((timer) => clearTimeout(timer));
     this.connection.disconnect();
     await this.loop;
-    await Promise.race([
-      Promise.all(this.running),
-      sleep(STOP_GRACE_MS, undefined, { ref: false }),
-    ]);
+    await Promise.race([Promise.all(this.running), sleep(graceMs, undefined, { ref: false })]);
   }
 
   private async run(): Promise<void> {
@@ -235,19 +236,25 @@ export class ConsumerGroupReader {
 
     let failure: { listener: GroupListener; error: unknown } | undefined;
     for (const listener of listeners) {
+      listener.metrics.delivered();
+      const started = performance.now();
       try {
         await listener.handler(envelope);
       } catch (error) {
+        listener.metrics.failed();
         this.failures.report(listener.name, envelope, error);
         failure ??= { listener, error };
       }
+      listener.metrics.observeDuration((performance.now() - started) / 1000);
     }
 
     if (failure === undefined) {
       await this.acknowledge(channel, entryId);
     } else if (deliveries >= this.options.maxDeliveries) {
+      failure.listener.metrics.deadLettered();
       await this.deadLetter(channel, entryId, envelope, failure, deliveries);
     } else {
+      failure.listener.metrics.retried();
       this.scheduleRetry(channel, entryId, deliveries);
     }
   }

@@ -1,4 +1,5 @@
 import type { MessageHandler, Subscription } from '../../interfaces/subscription.interface.js';
+import type { ListenerChannelMetrics } from '../../metrics/bus-metrics.js';
 
 /** A listener in a consumer group: each message reaches one instance of the group. */
 export class GroupListener implements Subscription {
@@ -9,6 +10,7 @@ export class GroupListener implements Subscription {
     readonly group: string,
     readonly name: string,
     readonly handler: MessageHandler,
+    readonly metrics: ListenerChannelMetrics,
     private readonly onUnsubscribe: (listener: GroupListener) => void,
   ) {}
 

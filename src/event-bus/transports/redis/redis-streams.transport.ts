@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { ListenerFailureReporter } from '../../delivery/listener-failure.reporter.js';
+import type { BusMetrics } from '../../metrics/bus-metrics.js';
+import { registerRedisGauges } from './redis-gauges.js';
 import type { Envelope } from '../../envelope/envelope.interface.js';
 import { InvalidHistoryQueryException } from '../../exceptions/invalid-history-query.exception.js';
 import { TransportUnavailableException } from '../../exceptions/transport-unavailable.exception.js';
@@ -60,6 +62,7 @@ export class RedisStreamsTransport implements EventBusTransport {
     private readonly options: ResolvedRedisTransportOptions,
     private readonly channels: readonly string[],
     private readonly failures: ListenerFailureReporter,
+    private readonly metrics: BusMetrics,
   ) {
     this.keys = new RedisKeys(options.keyPrefix);
     this.commands = createRedisConnection(options.url, 'commands', {
@@ -99,6 +102,7 @@ export class RedisStreamsTransport implements EventBusTransport {
 
     this.started = true;
     this.groups.forEach((group) => group.start());
+    registerRedisGauges(this.metrics, this.commands, this.keys, () => this.groupChannels());
     this.logger.log(
       `Connected to Redis; ${streams.length} channel stream(s) under "${this.options.keyPrefix}"`,
     );
@@ -161,7 +165,8 @@ export class RedisStreamsTransport implements EventBusTransport {
     }
 
     const owner = reader;
-    const listener = new GroupListener(channel, group, name, handler, (closed) =>
+    const metrics = this.metrics.forListener(channel, name);
+    const listener = new GroupListener(channel, group, name, handler, metrics, (closed) =>
       owner.remove(closed),
     );
     reader.add(listener);
@@ -187,12 +192,23 @@ export class RedisStreamsTransport implements EventBusTransport {
     return this.guard('deleting a dead letter', () => this.deadLetterStore.delete(id));
   }
 
-  /** Stops the readers without waiting out a blocking read, then closes the command connection. */
-  async close(): Promise<void> {
+  /** Stops the readers at once, without waiting out a blocking read, and lets handlers finish. */
+  async drain(deadlineMs: number): Promise<void> {
     this.started = false;
     await this.broadcast?.stop();
-    await Promise.all([...this.groups.values()].map((group) => group.stop()));
+    await Promise.all([...this.groups.values()].map((group) => group.stop(deadlineMs)));
+  }
+
+  async close(): Promise<void> {
+    await this.drain(0);
     this.commands.disconnect();
+  }
+
+  /** Every (group, channel) pair that has listeners on this instance. */
+  private groupChannels(): { group: string; channel: string }[] {
+    return [...this.groups.values()].flatMap((reader) =>
+      reader.channels().map((channel) => ({ group: reader.group, channel })),
+    );
   }
 
   private async guard<T>(operation: string, command: () => Promise<T>): Promise<T> {
