@@ -33,3 +33,9 @@ export const CHANNEL_NAME_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
 
 /** Dead letters kept by the in-memory transport. */
 export const DEFAULT_DEAD_LETTER_CAPACITY = 1000;
+
+/** Metadata key of `@RequiredScope`. */
+export const REQUIRED_SCOPE_METADATA = Symbol('EVENT_BUS_REQUIRED_SCOPE');
+
+/** Metadata key of `@AllowApiKeyQuery`. */
+export const API_KEY_QUERY_METADATA = Symbol('EVENT_BUS_API_KEY_QUERY');

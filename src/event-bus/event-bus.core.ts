@@ -29,7 +29,12 @@ export class EventBusCore {
     );
 
     const checkMetadata = validator.compile({ $ref: `${EVENT_BUS_SCHEMA_ID}#/$defs/metadata` });
-    this.factory = new EnvelopeFactory(this.registry, checkMetadata, options.maxPayloadDepth);
+    this.factory = new EnvelopeFactory(
+      this.registry,
+      checkMetadata,
+      options.maxPayloadDepth,
+      options.maxPayloadKeys,
+    );
     this.dispatcher = new ChannelDispatcher(emitter, this.invoker, this.metrics);
   }
 }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { ApiKeyVerifier } from './auth/api-key.verifier.js';
 import { ChannelListenersExplorer } from './discovery/channel-listeners.explorer.js';
 import { OnChannelMetadataAccessor } from './discovery/on-channel-metadata.accessor.js';
 import { EventBusConfigurableModule } from './event-bus.module-definition.js';
@@ -24,7 +26,9 @@ import { StreamClientsRegistry } from './streaming/stream-clients.registry.js';
     OnChannelMetadataAccessor,
     ChannelListenersExplorer,
     StreamClientsRegistry,
+    ApiKeyVerifier,
+    ApiKeyGuard,
   ],
-  exports: [EventBusService],
+  exports: [EventBusService, ApiKeyVerifier, ApiKeyGuard],
 })
 export class EventBusModule extends EventBusConfigurableModule {}

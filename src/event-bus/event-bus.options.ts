@@ -6,6 +6,7 @@ import {
 import { optionalInteger } from './event-bus.options-checks.js';
 import type { ChannelDefinition } from './interfaces/channel-definition.interface.js';
 import type {
+  ApiKeyDefinition,
   EventBusModuleOptions,
   MemoryTransportOptions,
   StreamOptions,
@@ -24,6 +25,8 @@ export interface ResolvedEventBusOptions {
   maxListenersPerChannel: number;
   stream: Required<StreamOptions>;
   shutdownTimeoutMs: number;
+  maxPayloadKeys: number;
+  apiKeys: ApiKeyDefinition[];
 }
 
 /**
@@ -54,6 +57,8 @@ export function resolveEventBusOptions(
       DEFAULT_MAX_LISTENERS_PER_CHANNEL,
       1,
     ),
+    maxPayloadKeys: optionalInteger('maxPayloadKeys', options.maxPayloadKeys, 1000, 1),
+    apiKeys: resolveApiKeys(options.auth?.apiKeys ?? []),
     shutdownTimeoutMs: optionalInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     stream: {
       heartbeatMs: optionalInteger('stream.heartbeatMs', options.stream?.heartbeatMs, 15_000, 1),
@@ -80,4 +85,20 @@ function resolveTransport(
     `Invalid event bus option transport.type=${JSON.stringify((transport as { type: unknown }).type)}; ` +
       'allowed: "memory" or "redis".',
   );
+}
+
+function resolveApiKeys(keys: ApiKeyDefinition[]): ApiKeyDefinition[] {
+  keys.forEach((definition, index) => {
+    const validKey = typeof definition?.key === 'string' && definition.key.length > 0;
+    const validScopes =
+      Array.isArray(definition?.scopes) &&
+      definition.scopes.every((scope) => scope === 'read' || scope === 'publish');
+    if (!validKey || !validScopes) {
+      throw new RangeError(
+        `Invalid event bus option auth.apiKeys[${index}]; allowed: { key: a non-empty string, ` +
+          'scopes: an array of "read" and "publish" }.',
+      );
+    }
+  });
+  return keys;
 }

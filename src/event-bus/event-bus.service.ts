@@ -30,7 +30,7 @@ import { EventBusCore } from './event-bus.core.js';
 import { resolveHistoryQuery, resolveLimit } from './history/history-query.resolver.js';
 import { DeadLetterNotFoundException } from './exceptions/dead-letter-not-found.exception.js';
 import type { DeadLetterPage, DeadLetterQuery } from './interfaces/dead-letter.interface.js';
-import type { ChannelInfo } from './interfaces/channel-info.interface.js';
+import type { ChannelInfo, EventBusStatus } from './interfaces/channel-info.interface.js';
 import type { HistoryPage, HistoryQuery } from './interfaces/history-query.interface.js';
 import type {
   MessageHandler,
@@ -226,6 +226,16 @@ export class EventBusService<M extends object = EventBusChannels> {
   /** Resolves once every handler promise, retry and dead-letter write has settled. */
   idle(): Promise<void> {
     return this.core.invoker.idle();
+  }
+
+  /** Reports whether the bus can take and deliver messages, for readiness probes. */
+  async status(): Promise<EventBusStatus> {
+    return {
+      transport: this.transport.kind,
+      listenersBound: this.dispatcher.isOpen,
+      transportReachable: await this.transport.isReachable(),
+      accepting: this.core.accepting,
+    };
   }
 
   /** The bus's Prometheus metrics. */

@@ -56,8 +56,13 @@ export { UnknownChannelException } from './exceptions/unknown-channel.exception.
 export { EventBusExceptionFilter } from './http/event-bus-exception.filter.js';
 export { createEventBusValidationPipe } from './http/validation.pipe.js';
 export type { ChannelDefinition } from './interfaces/channel-definition.interface.js';
-export type { ChannelInfo } from './interfaces/channel-info.interface.js';
+export type { ChannelInfo, EventBusStatus } from './interfaces/channel-info.interface.js';
+export { ApiKeyGuard } from './auth/api-key.guard.js';
+export { AllowApiKeyQuery, RequiredScope } from './auth/required-scope.decorator.js';
 export type {
+  ApiKeyDefinition,
+  ApiKeyScope,
+  AuthOptions,
   EventBusModuleExtras,
   EventBusModuleOptions,
   MemoryTransportOptions,

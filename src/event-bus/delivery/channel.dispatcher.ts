@@ -102,6 +102,11 @@ export class ChannelDispatcher {
     return subscription;
   }
 
+  /** True while messages are being delivered: after `open()` and before `close()`. */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
   /** Subscriptions that receive a channel: its own plus those to every channel. */
   subscriberCount(channel: string): number {
     return this.emitter.listenerCount(channel) + this.allChannelSubscriptions.length;

@@ -14,11 +14,13 @@ export class EnvelopeFactory {
    * @param registry the channels this bus accepts
    * @param checkMetadata the compiled metadata schema of `schemas/event_bus.json`
    * @param maxDepth the deepest nesting accepted in payloads and metadata
+   * @param maxKeys the most keys of one object, or items of one array, accepted
    */
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly checkMetadata: PayloadCheck,
     private readonly maxDepth: number,
+    private readonly maxKeys: number,
   ) {}
 
   /**
@@ -67,7 +69,7 @@ export class EnvelopeFactory {
 
   private snapshot(channel: string, value: unknown, root: string): unknown {
     try {
-      return snapshotJson(value, root, this.maxDepth);
+      return snapshotJson(value, root, this.maxDepth, this.maxKeys);
     } catch (error) {
       if (error instanceof JsonSnapshotError) {
         throw new InvalidPayloadException(channel, error.path, error.reason);

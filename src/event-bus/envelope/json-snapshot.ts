@@ -19,14 +19,26 @@ export class JsonSnapshotError extends Error {
  * @param value the data to copy
  * @param path the name of the value in error messages, such as `payload`
  * @param maxDepth the deepest nesting of objects and arrays accepted
+ * @param maxKeys the most keys of one object, or items of one array, accepted
  * @throws JsonSnapshotError on functions, symbols, bigints, `undefined` in arrays, non-finite
- *   numbers, built-in objects such as Date or Map, cycles, and nesting deeper than `maxDepth`
+ *   numbers, built-in objects such as Date or Map, cycles, nesting deeper than `maxDepth` and
+ *   objects or arrays wider than `maxKeys`
  */
-export function snapshotJson(value: unknown, path: string, maxDepth: number): JsonValue {
-  return copyValue(value, path, maxDepth, 0);
+export function snapshotJson(
+  value: unknown,
+  path: string,
+  maxDepth: number,
+  maxKeys = Number.POSITIVE_INFINITY,
+): JsonValue {
+  return copyValue(value, path, { maxDepth, maxKeys }, 0);
 }
 
-function copyValue(value: unknown, path: string, maxDepth: number, depth: number): JsonValue {
+interface Bounds {
+  maxDepth: number;
+  maxKeys: number;
+}
+
+function copyValue(value: unknown, path: string, bounds: Bounds, depth: number): JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -40,40 +52,43 @@ function copyValue(value: unknown, path: string, maxDepth: number, depth: number
       if (value === null) {
         return null;
       }
-      if (depth >= maxDepth) {
+      if (depth >= bounds.maxDepth) {
         throw new JsonSnapshotError(
           path,
-          `is nested deeper than ${maxDepth} levels (or is a cycle)`,
+          `is nested deeper than ${bounds.maxDepth} levels (or is a cycle)`,
         );
       }
       return Array.isArray(value)
-        ? copyArray(value, path, maxDepth, depth + 1)
-        : copyObject(value, path, maxDepth, depth + 1);
+        ? copyArray(value, path, bounds, depth + 1)
+        : copyObject(value, path, bounds, depth + 1);
     default:
       throw new JsonSnapshotError(path, `must be JSON data, not of type ${typeof value}`);
   }
 }
 
-function copyArray(source: unknown[], path: string, maxDepth: number, depth: number): JsonValue {
+function copyArray(source: unknown[], path: string, bounds: Bounds, depth: number): JsonValue {
+  checkWidth(source.length, path, bounds);
   const copy = new Array<JsonValue>(source.length);
   for (let i = 0; i < source.length; i++) {
-    copy[i] = copyValue(source[i], `${path}[${i}]`, maxDepth, depth);
+    copy[i] = copyValue(source[i], `${path}[${i}]`, bounds, depth);
   }
   return Object.freeze(copy) as JsonValue;
 }
 
-function copyObject(source: object, path: string, maxDepth: number, depth: number): JsonValue {
+function copyObject(source: object, path: string, bounds: Bounds, depth: number): JsonValue {
   if (Object.prototype.toString.call(source) !== '[object Object]') {
     throw new JsonSnapshotError(path, 'must be a plain object, not a built-in such as Date or Map');
   }
 
+  const keys = Object.keys(source);
+  checkWidth(keys.length, path, bounds);
   const copy: Record<string, JsonValue> = {};
-  for (const key of Object.keys(source)) {
+  for (const key of keys) {
     const item = (source as Record<string, unknown>)[key];
     if (item === undefined) {
       continue;
     }
-    const itemValue = copyValue(item, `${path}.${key}`, maxDepth, depth);
+    const itemValue = copyValue(item, `${path}.${key}`, bounds, depth);
     if (key === '__proto__') {
       Object.defineProperty(copy, key, { value: itemValue, enumerable: true });
     } else {
@@ -81,4 +96,13 @@ function copyObject(source: object, path: string, maxDepth: number, depth: numbe
     }
   }
   return Object.freeze(copy);
+}
+
+function checkWidth(width: number, path: string, bounds: Bounds): void {
+  if (width > bounds.maxKeys) {
+    throw new JsonSnapshotError(
+      path,
+      `has ${width} keys or items, more than the maximum of ${bounds.maxKeys}`,
+    );
+  }
 }

@@ -8,10 +8,13 @@ import {
   Req,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants.js';
 import type { ResolvedEventBusOptions } from '../event-bus.options.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { AllowApiKeyQuery } from '../auth/required-scope.decorator.js';
 import { EventBusService } from '../event-bus.service.js';
 import { SSE_HEARTBEAT } from '../streaming/sse/sse-frame.js';
 import { SseSink } from '../streaming/sse/sse.sink.js';
@@ -25,6 +28,7 @@ import { createEventBusValidationPipe } from './validation.pipe.js';
 /** The live stream of messages as Server-Sent Events. */
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
+@UseGuards(ApiKeyGuard)
 export class EventsStreamController {
   private readonly logger = new Logger('EventBus:Stream');
 
@@ -39,6 +43,7 @@ export class EventsStreamController {
    * for a first request) it first replays what the client missed from history.
    */
   @Get('stream')
+  @AllowApiKeyQuery()
   async stream(
     @Query(FilterQueryPipe, createEventBusValidationPipe()) query: StreamQueryDto,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,

@@ -6,10 +6,12 @@ import {
   Post,
   Query,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import type { DeadLetterPage } from '../interfaces/dead-letter.interface.js';
 import { DEAD_LETTER_ID_PATTERN, DeadLetterQueryDto } from './dto/dead-letter-query.dto.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { EventBusService } from '../event-bus.service.js';
 import type { ChannelInfo } from '../interfaces/channel-info.interface.js';
 import type { HistoryPage } from '../interfaces/history-query.interface.js';
@@ -21,6 +23,7 @@ import { createEventBusValidationPipe } from './validation.pipe.js';
 /** REST routes of the bus: recent history, the channel list and dead letters. */
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
+@UseGuards(ApiKeyGuard)
 export class EventsController {
   constructor(private readonly bus: EventBusService) {}
 

@@ -11,3 +11,14 @@ export interface ChannelInfo {
   /** Listener failures on this channel since this instance started. */
   failed: number;
 }
+
+/** Readiness of a bus, as `EventBusService.status()` reports it. */
+export interface EventBusStatus {
+  transport: 'memory' | 'redis';
+  /** True once `@OnChannel` listeners are bound and delivery has started. */
+  listenersBound: boolean;
+  /** True when the transport answered a ping just now (always true in memory). */
+  transportReachable: boolean;
+  /** False once the app began shutting down. */
+  accepting: boolean;
+}

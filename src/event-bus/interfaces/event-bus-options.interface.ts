@@ -42,6 +42,22 @@ export interface StreamOptions {
   maxBufferedBytes?: number;
 }
 
+/** What an API key allows: reading (history, streams) and publishing. */
+export type ApiKeyScope = 'read' | 'publish';
+
+/** One API key and its scopes. */
+export interface ApiKeyDefinition {
+  /** The secret clients send as `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+  key: string;
+  scopes: ApiKeyScope[];
+}
+
+/** Access control of the bus's HTTP routes, streams and WebSocket gateway. */
+export interface AuthOptions {
+  /** Accepted keys; with none, every route is open and start-up logs a warning. @default [] */
+  apiKeys?: ApiKeyDefinition[];
+}
+
 /** Options of `EventBusModule.forRoot()` and of the factory given to `forRootAsync()`. */
 export interface EventBusModuleOptions {
   /** Where messages are stored and carried. @default { type: 'memory' } */
@@ -52,6 +68,10 @@ export interface EventBusModuleOptions {
   historyCapacity?: number;
   /** Deepest nesting of objects and arrays accepted in a payload or its metadata. @default 32 */
   maxPayloadDepth?: number;
+  /** Most keys of one object, or items of one array, in a payload or its metadata. @default 1000 */
+  maxPayloadKeys?: number;
+  /** API keys that guard the routes, streams and gateway. */
+  auth?: AuthOptions;
   /** Listeners per channel above which EventEmitter2 warns of a possible leak. @default 100 */
   maxListenersPerChannel?: number;
   /** Time shutdown waits for running handlers before closing connections. @default 10000 */

@@ -15,6 +15,12 @@ export type DeliverFunction = (envelope: Envelope) => void;
  * transport carries messages between instances and keeps a shared history.
  */
 export interface EventBusTransport {
+  /** The transport's name, as reported by readiness checks. */
+  readonly kind: 'memory' | 'redis';
+
+  /** Returns true when the transport can carry messages right now. */
+  isReachable(): Promise<boolean>;
+
   /** Sets where incoming messages go; called once, before any publish. */
   attach(deliver: DeliverFunction): void;
 

@@ -11,6 +11,7 @@ import type { DeliverFunction, EventBusTransport } from './event-bus-transport.i
 
 /** Carries messages inside one process and keeps a bounded history per channel in memory. */
 export class MemoryTransport implements EventBusTransport {
+  readonly kind = 'memory';
   private readonly messageHistory: MessageHistory;
   private readonly deadLetterStore: MemoryDeadLetterStore;
   private deliver: DeliverFunction = () => undefined;
@@ -26,6 +27,10 @@ export class MemoryTransport implements EventBusTransport {
 
   attach(deliver: DeliverFunction): void {
     this.deliver = deliver;
+  }
+
+  isReachable(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
   start(): Promise<void> {

@@ -9,9 +9,11 @@ import {
   HttpStatus,
   Post,
   UseFilters,
+  UseGuards,
   UsePipes,
 } from '@nestjs/common';
 import {
+  ApiKeyGuard,
   createEventBusValidationPipe,
   EventBusExceptionFilter,
   type ChannelEnvelope,
@@ -31,6 +33,7 @@ import { LifecycleRequestDto } from './lifecycle-request.dto.js';
 /** REST routes of the karma domain. */
 @Controller('karma')
 @UseFilters(EventBusExceptionFilter)
+@UseGuards(ApiKeyGuard)
 @UsePipes(createEventBusValidationPipe())
 export class KarmaController {
   constructor(

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type HttpException } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,6 +10,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { ApiKeyGuard, assertAllowed } from '../../auth/api-key.guard.js';
+import { presentedKey } from '../../auth/api-key.verifier.js';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../../event-bus.constants.js';
 import type { ResolvedEventBusOptions } from '../../event-bus.options.js';
 import { EventBusService } from '../../event-bus.service.js';
@@ -19,6 +21,10 @@ import { StreamClientsRegistry, type StreamClient } from '../stream-clients.regi
 import { StreamSession } from '../stream-session.js';
 import { frameWsEvent, WsSink } from './ws.sink.js';
 import { parseWsSubscribeRequest } from './ws-subscribe-request.js';
+
+/** WebSocket close codes for a missing or unknown key and for a key without the read scope. */
+const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
 
 /** One WebSocket connection: its subscriptions and its entry in the clients registry. */
 interface Connection extends StreamClient {
@@ -39,10 +45,14 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly bus: EventBusService,
     private readonly clients: StreamClientsRegistry,
+    private readonly guard: ApiKeyGuard,
     @Inject(EVENT_BUS_RESOLVED_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
   handleConnection(socket: WebSocket, request?: IncomingMessage): void {
+    if (!this.authorize(socket, request)) {
+      return;
+    }
     const connection: Connection = {
       label: `${request?.socket.remoteAddress}:${request?.socket.remotePort}`,
       sessions: new Map(),
@@ -127,6 +137,22 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     session.stop();
     connection.sessions.delete(id as string);
     socket.send(JSON.stringify({ event: 'unsubscribed', data: { subscription_id: id } }));
+  }
+
+  /** Closes the connection unless it carries a key with the `read` scope (when keys are set). */
+  private authorize(socket: WebSocket, request: IncomingMessage | undefined): boolean {
+    const url = new URL(request?.url ?? '/', 'http://localhost');
+    const key = presentedKey(request?.headers ?? {}, url.searchParams.get('api_key') ?? undefined);
+    try {
+      assertAllowed(this.guard.verifier, key, 'read');
+      return true;
+    } catch (error) {
+      const status = (error as HttpException).getStatus();
+      const message = (error as HttpException).message;
+      socket.send(JSON.stringify({ event: 'error', data: { field: 'api_key', message } }));
+      socket.close(status === 401 ? CLOSE_UNAUTHORIZED : CLOSE_FORBIDDEN, message);
+      return false;
+    }
   }
 
   private sendError(socket: WebSocket, error: unknown): void {

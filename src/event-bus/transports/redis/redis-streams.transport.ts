@@ -48,6 +48,7 @@ type PublishingRedis = Redis & {
  * reader has a connection of its own, so a blocking read never delays them.
  */
 export class RedisStreamsTransport implements EventBusTransport {
+  readonly kind = 'redis';
   private readonly logger = new Logger('EventBus:Redis');
   private readonly keys: RedisKeys;
   private readonly commands: PublishingRedis;
@@ -75,6 +76,14 @@ export class RedisStreamsTransport implements EventBusTransport {
       this.keys,
       options.deadLetterMaxLen,
     );
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      return (await this.commands.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
   }
 
   attach(deliver: DeliverFunction): void {
