@@ -16,7 +16,14 @@ import { ObservabilityModule } from './observability/observability.module.js';
  */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateServiceEnv }),
+    // The settings are read when each app is built, not when this file is imported, so tests can
+    // build apps with different environments in one process.
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      skipProcessEnv: true,
+      load: [() => validateServiceEnv(process.env)],
+    }),
     EventBusModule.forRootAsync({
       isGlobal: true,
       websocket: true,
