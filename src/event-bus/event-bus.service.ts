@@ -3,9 +3,11 @@ import type { ChannelRegistry } from './channels/channel.registry.js';
 import type {
   AnyChannelEnvelope,
   ChannelEnvelope,
+  ChannelMapOf,
   ChannelName,
   ChannelPattern,
   EventBusChannels,
+  PayloadOf,
 } from './channels/channel-map.interface.js';
 import { combineSubscriptions, filtered, withTimeout } from './delivery/subscription-helpers.js';
 import { BusShuttingDownException } from './exceptions/bus-shutting-down.exception.js';
@@ -70,19 +72,20 @@ export class EventBusService<M extends object = EventBusChannels> {
   /**
    * Validates a payload, wraps it in a frozen envelope, stores it in history and delivers it.
    *
-   * The returned promise resolves once every local subscriber has been called (or, inside a
-   * handler, once the message is queued behind the current one). A failing subscriber never
-   * rejects it.
+   * In memory, the returned promise resolves once every local subscriber has been called; when
+   * the message is queued instead (published inside a handler, or before the app finished
+   * bootstrapping) it resolves once queued. On Redis it resolves once Redis stored the message;
+   * subscribers receive it from the stream afterwards. A failing subscriber never rejects it.
    * @throws UnknownChannelException (as a rejection) when the channel is not registered
    * @throws InvalidPayloadException (as a rejection) naming the first invalid field
    * @throws BusShuttingDownException (as a rejection) once the app is shutting down
    * @throws TransportUnavailableException (as a rejection) when Redis cannot be reached
    */
-  publish<C extends ChannelName<M>>(
+  publish<C extends ChannelName<ChannelMapOf<M>>>(
     channel: C,
-    payload: M[C],
+    payload: PayloadOf<ChannelMapOf<M>, C>,
     metadata?: EnvelopeMetadata,
-  ): Promise<Envelope<C, M[C]>> {
+  ): Promise<Envelope<C, ChannelMapOf<M>[C]>> {
     let envelope: Envelope;
     try {
       envelope = this.factory.create(channel, payload, metadata);
@@ -96,7 +99,7 @@ export class EventBusService<M extends object = EventBusChannels> {
     this.publishedByChannel.set(channel, (this.publishedByChannel.get(channel) ?? 0) + 1);
     this.core.metrics.published(channel);
     const stored = this.transport.publish(envelope);
-    const typed = envelope as Envelope<C, M[C]>;
+    const typed = envelope as Envelope<C, ChannelMapOf<M>[C]>;
     return stored === undefined ? Promise.resolve(typed) : stored.then(() => typed);
   }
 
@@ -106,14 +109,14 @@ export class EventBusService<M extends object = EventBusChannels> {
    * @throws UnknownChannelException when the channel is not registered
    * @throws InvalidFilterException when a pattern selects no channel or the filter is malformed
    */
-  subscribe<C extends ChannelName<M>>(
+  subscribe<C extends ChannelName<ChannelMapOf<M>>>(
     channel: C,
-    handler: MessageHandler<Envelope<C, M[C]>>,
+    handler: MessageHandler<Envelope<C, ChannelMapOf<M>[C]>>,
     options?: SubscribeOptions,
   ): Subscription;
   subscribe(
     pattern: ChannelPattern,
-    handler: MessageHandler<AnyChannelEnvelope<M>>,
+    handler: MessageHandler<AnyChannelEnvelope<ChannelMapOf<M>>>,
     options?: SubscribeOptions,
   ): Subscription;
   subscribe(channel: string, handler: MessageHandler<never>, options: SubscribeOptions = {}) {
@@ -147,7 +150,7 @@ export class EventBusService<M extends object = EventBusChannels> {
    */
   subscribeMatching(
     filter: MessageFilter,
-    handler: MessageHandler<AnyChannelEnvelope<M>>,
+    handler: MessageHandler<AnyChannelEnvelope<ChannelMapOf<M>>>,
     options: Omit<SubscribeOptions, 'filter' | 'group'> = {},
   ): Subscription {
     const compiled = compileFilter(filter, this.registry.names());
@@ -188,7 +191,8 @@ export class EventBusService<M extends object = EventBusChannels> {
         description: this.registry.get(name).description ?? null,
         published: this.publishedByChannel.get(name) ?? 0,
         in_history: await this.transport.retained(name),
-        subscribers: this.dispatcher.subscriberCount(name),
+        subscribers:
+          this.dispatcher.subscriberCount(name) + (this.transport.groupListenerCount?.(name) ?? 0),
         failed: this.failures.failures(name),
       })),
     );

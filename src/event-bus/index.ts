@@ -18,9 +18,11 @@ export type {
 export type {
   AnyChannelEnvelope,
   ChannelEnvelope,
+  ChannelMapOf,
   ChannelName,
   ChannelPattern,
   EventBusChannels,
+  PayloadOf,
 } from './channels/channel-map.interface.js';
 export { OnChannel } from './decorators/on-channel.decorator.js';
 export type {

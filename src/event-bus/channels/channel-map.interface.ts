@@ -36,3 +36,17 @@ export type AnyChannelEnvelope<M = EventBusChannels> = {
 
 /** A channel pattern in which `*` stands for one segment, such as `karma.*`. */
 export type ChannelPattern = `${string}*${string}`;
+
+/**
+ * The map a bus is typed with: `M`, or `EventBusChannels` when `M` has no keys, as when
+ * `app.get(EventBusService)` infers the bare constraint `object`.
+ */
+export type ChannelMapOf<M> = [keyof M] extends [never] ? EventBusChannels : M;
+
+type IsUnion<T, All = T> = T extends unknown ? ([All] extends [T] ? false : true) : never;
+
+/**
+ * The payload type of one channel of a map; `never` when `C` is a union of channels, so a
+ * payload cannot be checked against only one of them.
+ */
+export type PayloadOf<M, C extends keyof M> = true extends IsUnion<C> ? never : M[C];

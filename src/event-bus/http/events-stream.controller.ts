@@ -25,6 +25,9 @@ import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
 import { FilterQueryPipe } from './filter-query.pipe.js';
 import { createEventBusValidationPipe } from './validation.pipe.js';
 
+/** Listener name of every SSE client in logs and metrics; one name keeps metric labels few. */
+const SSE_LISTENER_NAME = 'sse-stream';
+
 /** The live stream of messages as Server-Sent Events. */
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
@@ -54,7 +57,7 @@ export class EventsStreamController {
     const client = `${request.socket.remoteAddress}:${request.socket.remotePort} [${query.channels?.join(',') ?? '*'}]`;
     const { heartbeatMs, maxBufferedBytes } = this.options.stream;
     const sink = new SseSink(response, maxBufferedBytes, client, this.logger);
-    const session = new StreamSession(this.bus, filter, sink, `sse ${client}`);
+    const session = new StreamSession(this.bus, filter, sink, SSE_LISTENER_NAME);
 
     // A bad filter throws here, before anything is written, and becomes a 400.
     session.open();

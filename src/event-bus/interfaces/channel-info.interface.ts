@@ -6,7 +6,7 @@ export interface ChannelInfo {
   published: number;
   /** Messages of this channel currently in history. */
   in_history: number;
-  /** Subscriptions that receive this channel, including those to every channel. */
+  /** Subscriptions on this instance that receive this channel: its own, group listeners and those to every channel. */
   subscribers: number;
   /** Listener failures on this channel since this instance started. */
   failed: number;

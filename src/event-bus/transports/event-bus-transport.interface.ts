@@ -53,6 +53,9 @@ export interface EventBusTransport {
     name: string,
   ): Subscription;
 
+  /** Group listeners of a channel on this instance; absent where there are no groups. */
+  groupListenerCount?(channel: string): number;
+
   /** Stores a message that failed every delivery. */
   addDeadLetter(letter: NewDeadLetter): Promise<void>;
 

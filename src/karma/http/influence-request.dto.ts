@@ -45,12 +45,14 @@ export class InfluenceRequestDto {
   @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
   user_id!: string;
 
-  @IsArray({ message: 'actions must be an array of actions' })
+  // class-validator runs these checks bottom-up and stops at the first failure, so the type
+  // check comes last in source order.
+  @ValidateNested({ each: true, message: 'each item of actions must be an action object' })
+  @Type(() => KarmaActionDto)
   @ArrayMaxSize(MAX_ACTIONS_PER_REQUEST, {
     message: `actions must contain at most ${MAX_ACTIONS_PER_REQUEST} items`,
   })
-  @ValidateNested({ each: true })
-  @Type(() => KarmaActionDto)
+  @IsArray({ message: 'actions must be an array of actions' })
   actions!: KarmaActionDto[];
 
   /** The instant decay is measured at; the time of the request when absent. */

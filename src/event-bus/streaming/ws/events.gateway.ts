@@ -22,6 +22,9 @@ import { StreamSession } from '../stream-session.js';
 import { frameWsEvent, WsSink } from './ws.sink.js';
 import { parseWsSubscribeRequest } from './ws-subscribe-request.js';
 
+/** Listener name of every WebSocket subscription in logs and metrics. */
+const WS_LISTENER_NAME = 'ws-stream';
+
 /** WebSocket close codes for a missing or unknown key and for a key without the read scope. */
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;
@@ -103,12 +106,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
         connection.label,
         this.logger,
       );
-      const session = new StreamSession(
-        this.bus,
-        request.filter,
-        sink,
-        `ws ${connection.label} ${id}`,
-      );
+      const session = new StreamSession(this.bus, request.filter, sink, WS_LISTENER_NAME);
       session.open();
       connection.sessions.set(id, session);
       socket.send(JSON.stringify({ event: 'subscribed', data: { subscription_id: id } }));

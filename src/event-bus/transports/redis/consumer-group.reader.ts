@@ -62,6 +62,11 @@ export class ConsumerGroupReader {
     this.listeners.set(listener.channel, remaining);
   }
 
+  /** Active listeners of a channel in this group on this instance. */
+  listenerCount(channel: string): number {
+    return (this.listeners.get(channel) ?? []).filter((listener) => listener.active).length;
+  }
+
   /** Channels that have listeners in this group on this instance. */
   channels(): string[] {
     return [...this.listeners.entries()]

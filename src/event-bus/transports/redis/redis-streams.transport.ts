@@ -185,6 +185,12 @@ export class RedisStreamsTransport implements EventBusTransport {
     return listener;
   }
 
+  groupListenerCount(channel: string): number {
+    let count = 0;
+    this.groups.forEach((reader) => (count += reader.listenerCount(channel)));
+    return count;
+  }
+
   addDeadLetter(letter: NewDeadLetter): Promise<void> {
     return this.guard('storing a dead letter', () => this.deadLetterStore.add(letter));
   }
