@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { eventBusOptionsFromEnv } from './config/event-bus-options.factory.js';
 import { readServiceEnv, validateServiceEnv, type ServiceEnv } from './config/service-env.js';
 import { DashboardModule } from './dashboard/index.js';
@@ -11,8 +9,8 @@ import { ObservabilityModule } from './observability/observability.module.js';
 
 /**
  * The KarmaChain event bus service: validated settings, the bus (global, with its WebSocket
- * gateway), the karma domain on top of it, health and metrics, the dashboard, and rate limiting
- * of every route.
+ * gateway), the karma domain on top of it, health and metrics, and the dashboard. HTTP settings
+ * such as rate limits are applied by `configureApp()`.
  */
 @Module({
   imports: [
@@ -31,19 +29,9 @@ import { ObservabilityModule } from './observability/observability.module.js';
       useFactory: (config: ConfigService<ServiceEnv, true>) =>
         eventBusOptionsFromEnv(readServiceEnv(config)),
     }),
-    ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceEnv, true>) => [
-        {
-          ttl: config.get('EVENT_BUS_RATE_WINDOW_MS', { infer: true }),
-          limit: config.get('EVENT_BUS_RATE_LIMIT', { infer: true }),
-        },
-      ],
-    }),
     KarmaModule,
     ObservabilityModule,
     DashboardModule,
   ],
-  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
 })
 export class AppModule {}

@@ -2,6 +2,7 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChannelRegistry } from './channels/channel.registry.js';
 import { KARMA_CHANNEL_DEFINITIONS } from './channels/karma-channel.definitions.js';
 import { ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import { MessageContext } from './context/message-context.js';
 import { HandlerInvoker } from './delivery/handler.invoker.js';
 import { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
 import { BusMetrics } from './metrics/bus-metrics.js';
@@ -16,7 +17,8 @@ export class EventBusCore {
   readonly factory: EnvelopeFactory;
   readonly failures = new ListenerFailureReporter();
   readonly metrics = new BusMetrics();
-  readonly invoker = new HandlerInvoker(this.failures);
+  readonly context = new MessageContext();
+  readonly invoker = new HandlerInvoker(this.failures, this.context);
   readonly dispatcher: ChannelDispatcher;
   /** False once the app began shutting down: publishes are then rejected. */
   accepting = true;

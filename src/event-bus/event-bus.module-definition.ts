@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
+import { EventMessagesController } from './http/event-messages.controller.js';
 import { EventsStreamController } from './http/events-stream.controller.js';
 import { EventsController } from './http/events.controller.js';
 import { EventsGateway } from './streaming/ws/events.gateway.js';
@@ -22,7 +23,9 @@ export const {
   .setExtras<EventBusModuleExtras>(DEFAULT_EXTRAS, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: extras.http ? [EventsController, EventsStreamController] : [],
+    controllers: extras.http
+      ? [EventsController, EventsStreamController, EventMessagesController]
+      : [],
     providers: [...(definition.providers ?? []), ...(extras.websocket ? [EventsGateway] : [])],
   }))
   .build();

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { CorrelationIdMiddleware } from './context/correlation-id.middleware.js';
 import { DiscoveryModule } from '@nestjs/core';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { ApiKeyVerifier } from './auth/api-key.verifier.js';
@@ -31,4 +32,8 @@ import { StreamClientsRegistry } from './streaming/stream-clients.registry.js';
   ],
   exports: [EventBusService, ApiKeyVerifier, ApiKeyGuard],
 })
-export class EventBusModule extends EventBusConfigurableModule {}
+export class EventBusModule extends EventBusConfigurableModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CorrelationIdMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}

@@ -15,6 +15,8 @@ import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js
 import { compileFilter } from './filtering/compiled-filter.js';
 import type { MessageFilter } from './filtering/message-filter.interface.js';
 import { readFilteredHistory } from './history/filtered-history.reader.js';
+import { readTrace } from './history/trace.reader.js';
+import type { MessageTrace } from './interfaces/message-trace.interface.js';
 import {
   KARMA_ANALYTICS,
   KARMA_FEEDBACK,
@@ -88,7 +90,7 @@ export class EventBusService<M extends object = EventBusChannels> {
   ): Promise<Envelope<C, ChannelMapOf<M>[C]>> {
     let envelope: Envelope;
     try {
-      envelope = this.factory.create(channel, payload, metadata);
+      envelope = this.factory.create(channel, payload, this.core.context.complete(metadata));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -132,11 +134,14 @@ export class EventBusService<M extends object = EventBusChannels> {
 
     if (options.group !== undefined && this.transport.subscribeGroup !== undefined) {
       const group = options.group;
+      const context = this.core.context;
+      const inContext: MessageHandler = (envelope) =>
+        context.runHandler(envelope, () => target(envelope));
       return combineSubscriptions(
         channel,
         name,
         channels.map((one) =>
-          this.transport.subscribeGroup!(one, group, withTimeout(target, timeoutMs), name),
+          this.transport.subscribeGroup!(one, group, withTimeout(inContext, timeoutMs), name),
         ),
       );
     }
@@ -180,6 +185,20 @@ export class EventBusService<M extends object = EventBusChannels> {
     return resolved.filter === undefined
       ? this.transport.history(resolved)
       : readFilteredHistory(this.transport, resolved, resolved.filter);
+  }
+
+  /** Returns one message from history, or undefined when it is not (or no longer) there. */
+  message(messageId: string): Promise<Envelope | undefined> {
+    return this.transport.message(messageId);
+  }
+
+  /**
+   * Returns a message and, recursively, the messages it caused that are still in history, or
+   * undefined when the message itself is not in history.
+   */
+  async trace(messageId: string): Promise<MessageTrace | undefined> {
+    const root = await this.transport.message(messageId);
+    return root === undefined ? undefined : readTrace(root, (query) => this.history(query));
   }
 
   /** Lists every registered channel with its counters. */

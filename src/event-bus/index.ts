@@ -76,6 +76,7 @@ export type {
   HistoryPage,
   HistoryQuery,
 } from './interfaces/history-query.interface.js';
+export type { MessageTrace } from './interfaces/message-trace.interface.js';
 export type { OnChannelOptions } from './interfaces/on-channel-options.interface.js';
 export type {
   MessageHandler,

@@ -1,11 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import { EventBusHealthIndicator } from './event-bus.health.js';
 
 /** Liveness and readiness probes; open without an API key. */
 @Controller('health')
-@SkipThrottle()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { MessageContext } from '../context/message-context.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import type { NewDeadLetter } from '../interfaces/dead-letter.interface.js';
 import type { ListenerChannelMetrics } from '../metrics/bus-metrics.js';
@@ -24,7 +25,10 @@ export class HandlerInvoker {
   private idleWaiters: (() => void)[] = [];
   private deadLetterSink: DeadLetterSink = () => Promise.resolve();
 
-  constructor(private readonly failures: ListenerFailureReporter) {}
+  constructor(
+    private readonly failures: ListenerFailureReporter,
+    private readonly context: MessageContext,
+  ) {}
 
   /** Sets where dead letters go. */
   setDeadLetterSink(sink: DeadLetterSink): void {
@@ -41,7 +45,7 @@ export class HandlerInvoker {
     const started = performance.now();
     let result: unknown;
     try {
-      result = subscription.handler(envelope);
+      result = this.context.runHandler(envelope, () => subscription.handler(envelope));
     } catch (error) {
       metrics.observeDuration((performance.now() - started) / 1000);
       this.fail(subscription, envelope, attempt, error, metrics);

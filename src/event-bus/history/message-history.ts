@@ -44,6 +44,21 @@ export class MessageHistory {
     return this.rings.get(channel)?.size ?? 0;
   }
 
+  /** Returns a retained message by id, or undefined. */
+  get(messageId: string): Envelope | undefined {
+    const sequence = this.sequenceById.get(messageId);
+    if (sequence === undefined) {
+      return undefined;
+    }
+    for (const ring of this.rings.values()) {
+      const index = ring.indexAfter(sequence - 1);
+      if (index < ring.size && ring.sequenceAt(index) === sequence) {
+        return ring.at(index);
+      }
+    }
+    return undefined;
+  }
+
   /** Returns true when the message is still retained. */
   contains(messageId: string): boolean {
     return this.sequenceById.has(messageId);

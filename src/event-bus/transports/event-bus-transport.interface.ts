@@ -39,6 +39,9 @@ export interface EventBusTransport {
    */
   history(query: ResolvedHistoryQuery): Promise<HistoryPage>;
 
+  /** Returns one message from history by id, or undefined when it is not (or no longer) there. */
+  message(messageId: string): Promise<Envelope | undefined>;
+
   /** Messages of a channel currently retained in history. */
   retained(channel: string): Promise<number>;
 

@@ -51,6 +51,10 @@ export class MemoryTransport implements EventBusTransport {
     }
   }
 
+  message(messageId: string): Promise<Envelope | undefined> {
+    return Promise.resolve(this.messageHistory.get(messageId));
+  }
+
   retained(channel: string): Promise<number> {
     return Promise.resolve(this.messageHistory.size(channel));
   }

@@ -47,11 +47,7 @@ export class KarmaAnalyticsListener {
   private async publishSummary(cause: Envelope): Promise<void> {
     const summary = this.aggregates.snapshot(cause.message_id);
     this.latest = summary;
-    const correlation = cause.metadata?.correlation_id;
-    await this.bus.publishAnalytics(summary, {
-      source: 'karma-analytics',
-      causation_id: cause.message_id,
-      ...(correlation === undefined ? {} : { correlation_id: correlation }),
-    });
+    // The bus adds causation_id and correlation_id from the message being handled.
+    await this.bus.publishAnalytics(summary, { source: 'karma-analytics' });
   }
 }

@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   NotFoundException,
   Param,
@@ -17,7 +16,6 @@ import {
   createEventBusValidationPipe,
   EventBusExceptionFilter,
   type ChannelEnvelope,
-  type EnvelopeMetadata,
   type KarmaAnalyticsPayload,
 } from '../../event-bus/index.js';
 import { KarmaAnalyticsListener } from '../analytics/karma-analytics.listener.js';
@@ -46,37 +44,28 @@ export class KarmaController {
   /** Computes a user's influence, publishes it on `karma.feedback` and returns it. */
   @Post('influence')
   @HttpCode(HttpStatus.OK)
-  influence(
-    @Body() body: InfluenceRequestDto,
-    @Headers('x-correlation-id') correlationId?: string,
-  ): Promise<InfluenceReport> {
+  influence(@Body() body: InfluenceRequestDto): Promise<InfluenceReport> {
     const actions = body.actions.map((action) => ({
       type: action.type,
       occurredAt: new Date(action.occurred_at),
       magnitude: action.magnitude,
     }));
     const asOf = body.as_of === undefined ? new Date() : new Date(body.as_of);
-    return this.feedback.computeInfluence(body.user_id, actions, asOf, correlation(correlationId));
+    return this.feedback.computeInfluence(body.user_id, actions, asOf);
   }
 
   /** Publishes a lifecycle event on `karma.lifecycle` and returns its envelope. */
   @Post('lifecycle')
-  lifecycleEvent(
-    @Body() body: LifecycleRequestDto,
-    @Headers('x-correlation-id') correlationId?: string,
-  ): Promise<ChannelEnvelope<'karma.lifecycle'>> {
+  lifecycleEvent(@Body() body: LifecycleRequestDto): Promise<ChannelEnvelope<'karma.lifecycle'>> {
     const occurredAt = body.occurred_at === undefined ? new Date() : new Date(body.occurred_at);
-    return this.lifecycle.record(
-      {
-        user_id: body.user_id,
-        event: body.event,
-        ...(body.role === undefined ? {} : { role: body.role }),
-        ...(body.previous_role === undefined ? {} : { previous_role: body.previous_role }),
-        ...(body.reason === undefined ? {} : { reason: body.reason }),
-        occurred_at: occurredAt.toISOString(),
-      },
-      correlation(correlationId),
-    );
+    return this.lifecycle.record({
+      user_id: body.user_id,
+      event: body.event,
+      ...(body.role === undefined ? {} : { role: body.role }),
+      ...(body.previous_role === undefined ? {} : { previous_role: body.previous_role }),
+      ...(body.reason === undefined ? {} : { reason: body.reason }),
+      occurred_at: occurredAt.toISOString(),
+    });
   }
 
   /** Returns the latest score of a user as seen by this instance. */
@@ -96,8 +85,4 @@ export class KarmaController {
   currentAnalytics(): { totals: KarmaAnalyticsPayload | null } {
     return { totals: this.analytics.current() };
   }
-}
-
-function correlation(correlationId: string | undefined): EnvelopeMetadata {
-  return correlationId === undefined ? {} : { correlation_id: correlationId };
 }

@@ -65,16 +65,24 @@ export class RedisHistoryReader {
     return { items, next_cursor: hasMore ? items[items.length - 1].message_id : null };
   }
 
-  /** Looks a message_id up in every channel's id index. */
-  private async resolveCursor(
-    parameter: string,
-    messageId: string | undefined,
-    channels: readonly string[],
-  ): Promise<StreamPosition | undefined> {
-    if (messageId === undefined) {
+  /** Returns one message by id, or undefined when no stream has it. */
+  async get(messageId: string, channels: readonly string[]): Promise<Envelope | undefined> {
+    const position = await this.locate(messageId, channels);
+    if (position === undefined) {
       return undefined;
     }
+    const [entry] = (await this.redis.xrange(
+      this.keys.stream(position.channel),
+      position.entryId,
+      position.entryId,
+    )) as RawStreamEntry[];
+    return entry === undefined ? undefined : envelopeOf(entry[1]);
+  }
 
+  private async locate(
+    messageId: string,
+    channels: readonly string[],
+  ): Promise<StreamPosition | undefined> {
     const pipeline = this.redis.pipeline();
     for (const channel of channels) {
       pipeline.hget(this.keys.index(channel), messageId);
@@ -88,6 +96,23 @@ export class RedisHistoryReader {
       if (typeof entryId === 'string') {
         return { channel: channels[i], entryId };
       }
+    }
+    return undefined;
+  }
+
+  /** Looks a message_id up in every channel's id index. */
+  private async resolveCursor(
+    parameter: string,
+    messageId: string | undefined,
+    channels: readonly string[],
+  ): Promise<StreamPosition | undefined> {
+    if (messageId === undefined) {
+      return undefined;
+    }
+
+    const position = await this.locate(messageId, channels);
+    if (position !== undefined) {
+      return position;
     }
     throw new InvalidHistoryQueryException(
       parameter,

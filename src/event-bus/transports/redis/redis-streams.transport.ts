@@ -145,6 +145,10 @@ export class RedisStreamsTransport implements EventBusTransport {
     }
   }
 
+  message(messageId: string): Promise<Envelope | undefined> {
+    return this.guard('reading a message', () => this.historyReader.get(messageId, this.channels));
+  }
+
   async retained(channel: string): Promise<number> {
     return this.guard('counting history', () => this.commands.xlen(this.keys.stream(channel)));
   }
