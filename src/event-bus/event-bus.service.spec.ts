@@ -847,7 +847,10 @@ describe('EventBusService', () => {
         new Set(['deriver:derived', 'second:derived', 'third:derived', 'all:derived']),
       );
       const derivedEnvelope = await derived;
-      expect(derivedEnvelope?.metadata).toEqual({ causation_id: original.message_id });
+      expect(derivedEnvelope?.metadata).toEqual({
+        causation_id: original.message_id,
+        correlation_id: original.message_id,
+      });
       expect(await storedIds()).toEqual([original.message_id, derivedEnvelope?.message_id]);
     });
 
