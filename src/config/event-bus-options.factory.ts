@@ -25,5 +25,6 @@ export function eventBusOptionsFromEnv(env: ServiceEnv): EventBusModuleOptions {
     shutdownTimeoutMs: env.EVENT_BUS_SHUTDOWN_TIMEOUT_MS,
     stream: { heartbeatMs: env.EVENT_BUS_HEARTBEAT_MS },
     auth: { apiKeys: parseApiKeys(env.EVENT_BUS_API_KEYS) },
+    logFormat: env.EVENT_BUS_LOG_FORMAT,
   };
 }

@@ -5,6 +5,7 @@ import { ChannelDispatcher } from './delivery/channel.dispatcher.js';
 import { MessageContext } from './context/message-context.js';
 import { HandlerInvoker } from './delivery/handler.invoker.js';
 import { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
+import type { LogFormat } from './logging/log-entry.js';
 import { BusMetrics } from './metrics/bus-metrics.js';
 import { EnvelopeFactory } from './envelope/envelope.factory.js';
 import type { ResolvedEventBusOptions } from './event-bus.options.js';
@@ -15,15 +16,20 @@ import { PayloadValidator } from './validation/payload-validator.js';
 export class EventBusCore {
   readonly registry: ChannelRegistry;
   readonly factory: EnvelopeFactory;
-  readonly failures = new ListenerFailureReporter();
+  readonly failures: ListenerFailureReporter;
   readonly metrics = new BusMetrics();
   readonly context = new MessageContext();
-  readonly invoker = new HandlerInvoker(this.failures, this.context);
+  readonly invoker: HandlerInvoker;
   readonly dispatcher: ChannelDispatcher;
+  /** How the bus writes log lines. */
+  readonly logFormat: LogFormat;
   /** False once the app began shutting down: publishes are then rejected. */
   accepting = true;
 
   constructor(options: ResolvedEventBusOptions, emitter: EventEmitter2) {
+    this.logFormat = options.logFormat;
+    this.failures = new ListenerFailureReporter(options.logFormat);
+    this.invoker = new HandlerInvoker(this.failures, this.context);
     const validator = new PayloadValidator();
     this.registry = new ChannelRegistry(
       [...KARMA_CHANNEL_DEFINITIONS, ...options.channels],

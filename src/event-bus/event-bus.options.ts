@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_PAYLOAD_DEPTH,
 } from './event-bus.constants.js';
 import { optionalInteger } from './event-bus.options-checks.js';
+import type { LogFormat } from './logging/log-entry.js';
 import type { ChannelDefinition } from './interfaces/channel-definition.interface.js';
 import type {
   ApiKeyDefinition,
@@ -27,6 +28,7 @@ export interface ResolvedEventBusOptions {
   shutdownTimeoutMs: number;
   maxPayloadKeys: number;
   apiKeys: ApiKeyDefinition[];
+  logFormat: LogFormat;
 }
 
 /**
@@ -57,6 +59,7 @@ export function resolveEventBusOptions(
       DEFAULT_MAX_LISTENERS_PER_CHANNEL,
       1,
     ),
+    logFormat: resolveLogFormat(options.logFormat),
     maxPayloadKeys: optionalInteger('maxPayloadKeys', options.maxPayloadKeys, 1000, 1),
     apiKeys: resolveApiKeys(options.auth?.apiKeys ?? []),
     shutdownTimeoutMs: optionalInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
@@ -101,4 +104,13 @@ function resolveApiKeys(keys: ApiKeyDefinition[]): ApiKeyDefinition[] {
     }
   });
   return keys;
+}
+
+function resolveLogFormat(format: LogFormat | undefined): LogFormat {
+  if (format === undefined || format === 'text' || format === 'json') {
+    return format ?? 'text';
+  }
+  throw new RangeError(
+    `Invalid event bus option logFormat=${JSON.stringify(format)}; allowed: "text" or "json".`,
+  );
 }

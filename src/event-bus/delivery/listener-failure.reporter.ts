@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Envelope } from '../envelope/envelope.interface.js';
+import { logEntry, type LogFormat } from '../logging/log-entry.js';
 
 /** Failures of one listener logged in full per window; later ones in the window are counted. */
 const LOGGED_PER_WINDOW = 10;
@@ -21,6 +22,8 @@ export class ListenerFailureReporter {
   private readonly failuresByChannel = new Map<string, number>();
   private readonly windows = new Map<string, ListenerWindow>();
 
+  constructor(private readonly format: LogFormat = 'text') {}
+
   report(listenerName: string, envelope: Envelope, error: unknown): void {
     const channel = envelope.channel;
     this.failuresByChannel.set(channel, (this.failuresByChannel.get(channel) ?? 0) + 1);
@@ -30,8 +33,13 @@ export class ListenerFailureReporter {
 
     const reason = error instanceof Error ? error.message : String(error);
     const stack = error instanceof Error ? error.stack : undefined;
+    const text = `Listener ${listenerName} failed on ${channel} message ${envelope.message_id}: ${reason}`;
     this.logger.error(
-      `Listener ${listenerName} failed on ${channel} message ${envelope.message_id}: ${reason}`,
+      logEntry(this.format, text, {
+        channel,
+        message_id: envelope.message_id,
+        listener: listenerName,
+      }),
       stack,
     );
   }
@@ -47,10 +55,10 @@ export class ListenerFailureReporter {
     let window = this.windows.get(listenerName);
     if (window === undefined || now - window.startedAt >= WINDOW_MS) {
       if (window !== undefined && window.suppressed > 0) {
-        this.logger.error(
+        const text =
           `Listener ${listenerName} failed ${window.suppressed} more time(s) that were not ` +
-            `logged in full (limit ${LOGGED_PER_WINDOW} per ${WINDOW_MS} ms)`,
-        );
+          `logged in full (limit ${LOGGED_PER_WINDOW} per ${WINDOW_MS} ms)`;
+        this.logger.error(logEntry(this.format, text, { listener: listenerName }));
       }
       window = { startedAt: now, logged: 0, suppressed: 0 };
       this.windows.set(listenerName, window);

@@ -8,6 +8,7 @@ import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import { EventBusCore } from '../event-bus.core.js';
+import { logEntry } from '../logging/log-entry.js';
 import { EventBusService } from '../event-bus.service.js';
 import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
 import { OnChannelMetadataAccessor } from './on-channel-metadata.accessor.js';
@@ -72,9 +73,8 @@ export class ChannelListenersExplorer implements OnApplicationBootstrap, OnModul
           this.subscriptions.push(
             this.bus.subscribe(channel as never, handler, { ...options, name }),
           );
-          this.logger.log(
-            `${name} -> ${channel}${options.group ? ` (group ${options.group})` : ''}`,
-          );
+          const text = `${name} -> ${channel}${options.group ? ` (group ${options.group})` : ''}`;
+          this.logger.log(logEntry(this.core.logFormat, text, { channel, listener: name }));
         }
       }
     }

@@ -70,6 +70,11 @@ export interface EventBusModuleOptions {
   maxPayloadDepth?: number;
   /** Most keys of one object, or items of one array, in a payload or its metadata. @default 1000 */
   maxPayloadKeys?: number;
+  /**
+   * `json` logs objects with `channel`, `message_id` and `listener` fields, for
+   * `new ConsoleLogger({ json: true })`; `text` logs plain sentences. @default 'text'
+   */
+  logFormat?: 'text' | 'json';
   /** API keys that guard the routes, streams and gateway. */
   auth?: AuthOptions;
   /** Listeners per channel above which EventEmitter2 warns of a possible leak. @default 100 */
