@@ -156,16 +156,17 @@ export class EventBusService<M extends object = EventBusChannels> {
   subscribeMatching(
     filter: MessageFilter,
     handler: MessageHandler<AnyChannelEnvelope<ChannelMapOf<M>>>,
-    options: Omit<SubscribeOptions, 'filter' | 'group'> = {},
+    options: Pick<SubscribeOptions, 'name'> = {},
   ): Subscription {
     const compiled = compileFilter(filter, this.registry.names());
     const name = options.name ?? (handler.name || 'anonymous');
     const label = filter.channels?.join(',') ?? ALL_CHANNELS;
-    return this.dispatcher.subscribe(
+    const channels = filter.channels === undefined ? [] : compiled.channels;
+    return this.dispatcher.subscribeWide(
       label,
       filtered(handler as MessageHandler, compiled),
       name,
-      compiled.channels,
+      channels,
     );
   }
 

@@ -12,7 +12,7 @@ export class ChannelSubscription implements Subscription {
 
   /**
    * @param channel the channel, pattern or `*` the subscriber asked for
-   * @param channels the registered channels it receives; empty for `*`
+   * @param channels the registered channels it receives; empty when it receives every channel
    * @param policy timeout, retries and dead letters of this subscriber
    */
   constructor(
@@ -24,6 +24,11 @@ export class ChannelSubscription implements Subscription {
     private readonly metrics: BusMetrics,
     private readonly onUnsubscribe: (subscription: ChannelSubscription) => void,
   ) {}
+
+  /** Returns true when the subscriber receives this channel. */
+  accepts(channel: string): boolean {
+    return this.channels.length === 0 || this.channels.includes(channel);
+  }
 
   unsubscribe(): void {
     if (!this.active) {

@@ -25,7 +25,7 @@ export class ChannelDispatcher {
   private head = 0;
   private draining = false;
   private state: 'waiting' | 'open' | 'closed' = 'waiting';
-  private allChannelSubscriptions: readonly ChannelSubscription[] = [];
+  private wideSubscriptions: readonly ChannelSubscription[] = [];
   private readonly listeners = new WeakMap<ChannelSubscription, EmitterListener>();
 
   constructor(
@@ -90,7 +90,7 @@ export class ChannelDispatcher {
     );
 
     if (everyChannel) {
-      this.allChannelSubscriptions = [...this.allChannelSubscriptions, subscription];
+      this.wideSubscriptions = [...this.wideSubscriptions, subscription];
       return subscription;
     }
 
@@ -107,24 +107,47 @@ export class ChannelDispatcher {
     return this.state === 'open';
   }
 
-  /** Subscriptions that receive a channel: its own plus those to every channel. */
+  /**
+   * Adds a subscriber to several channels (every channel when `channels` is empty) that is
+   * kept in the bus's own list rather than as EventEmitter2 listeners. Streams use it, so that
+   * hundreds of clients never reach EventEmitter2's per-channel listener limit.
+   */
+  subscribeWide(
+    label: string,
+    handler: MessageHandler,
+    name: string,
+    channels: readonly string[],
+  ): ChannelSubscription {
+    const subscription = new ChannelSubscription(
+      label,
+      channels,
+      name,
+      handler,
+      {},
+      this.metrics,
+      (closed) => this.remove(closed),
+    );
+    this.wideSubscriptions = [...this.wideSubscriptions, subscription];
+    return subscription;
+  }
+
+  /** Subscriptions that receive a channel: its own plus the wide ones that include it. */
   subscriberCount(channel: string): number {
-    return this.emitter.listenerCount(channel) + this.allChannelSubscriptions.length;
+    const wide = this.wideSubscriptions.filter((subscription) => subscription.accepts(channel));
+    return this.emitter.listenerCount(channel) + wide.length;
   }
 
   private remove(subscription: ChannelSubscription): void {
-    if (subscription.channel === ALL_CHANNELS) {
-      this.allChannelSubscriptions = this.allChannelSubscriptions.filter(
+    const listener = this.listeners.get(subscription);
+    if (listener === undefined) {
+      this.wideSubscriptions = this.wideSubscriptions.filter(
         (candidate) => candidate !== subscription,
       );
       return;
     }
 
-    const listener = this.listeners.get(subscription);
-    if (listener !== undefined) {
-      subscription.channels.forEach((channel) => this.emitter.off(channel, listener));
-      this.listeners.delete(subscription);
-    }
+    subscription.channels.forEach((channel) => this.emitter.off(channel, listener));
+    this.listeners.delete(subscription);
   }
 
   private drain(): void {
@@ -145,10 +168,12 @@ export class ChannelDispatcher {
   private deliver(envelope: Envelope): void {
     // Both subscriber lists are taken before any handler runs: a subscriber added meanwhile
     // waits for the next message, and one removed meanwhile is skipped by its inactive flag.
-    const everyChannel = this.allChannelSubscriptions;
+    const wide = this.wideSubscriptions;
     this.emitter.emit(envelope.channel, envelope);
-    for (let i = 0; i < everyChannel.length; i++) {
-      this.invoker.invoke(everyChannel[i], envelope);
+    for (let i = 0; i < wide.length; i++) {
+      if (wide[i].accepts(envelope.channel)) {
+        this.invoker.invoke(wide[i], envelope);
+      }
     }
   }
 }

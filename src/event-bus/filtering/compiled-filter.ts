@@ -32,6 +32,13 @@ export function compileFilter(
   filter: MessageFilter = {},
   registered: readonly string[],
 ): CompiledFilter {
+  if (filter.channels !== undefined && filter.channels.length === 0) {
+    throw new InvalidFilterException(
+      'channels',
+      [],
+      'at least one channel name or pattern, or none given for every channel',
+    );
+  }
   const channels =
     filter.channels === undefined ? registered : expandChannels(filter.channels, registered);
   const conditions = [

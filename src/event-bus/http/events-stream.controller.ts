@@ -20,6 +20,7 @@ import { SSE_HEARTBEAT } from '../streaming/sse/sse-frame.js';
 import { SseSink } from '../streaming/sse/sse.sink.js';
 import { StreamClientsRegistry } from '../streaming/stream-clients.registry.js';
 import { StreamSession } from '../streaming/stream-session.js';
+import { toMessageFilter } from './dto/filter-query.dto.js';
 import { StreamQueryDto } from './dto/stream-query.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
 import { FilterQueryPipe } from './filter-query.pipe.js';
@@ -53,7 +54,7 @@ export class EventsStreamController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const filter = { channels: query.channels, payload: query.payload, metadata: query.metadata };
+    const filter = toMessageFilter(query);
     const client = `${request.socket.remoteAddress}:${request.socket.remotePort} [${query.channels?.join(',') ?? '*'}]`;
     const { heartbeatMs, maxBufferedBytes } = this.options.stream;
     const sink = new SseSink(response, maxBufferedBytes, client, this.logger);

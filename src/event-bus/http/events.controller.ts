@@ -15,6 +15,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { EventBusService } from '../event-bus.service.js';
 import type { ChannelInfo } from '../interfaces/channel-info.interface.js';
 import type { HistoryPage } from '../interfaces/history-query.interface.js';
+import { toMessageFilter } from './dto/filter-query.dto.js';
 import { HistoryQueryDto } from './dto/history-query.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
 import { FilterQueryPipe } from './filter-query.pipe.js';
@@ -32,7 +33,8 @@ export class EventsController {
   history(
     @Query(FilterQueryPipe, createEventBusValidationPipe()) query: HistoryQueryDto,
   ): Promise<HistoryPage> {
-    return this.bus.history(query);
+    const { channel, limit, after, before, order } = query;
+    return this.bus.history({ ...toMessageFilter(query), channel, limit, after, before, order });
   }
 
   /** Lists every channel with its counters. */

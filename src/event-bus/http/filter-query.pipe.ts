@@ -1,9 +1,17 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+
+const FILTER_ROOTS = ['payload', 'metadata'] as const;
+
+/** Field names that would reach a prototype if any code assigned them. */
+const FORBIDDEN_FIELDS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Gathers the filter parameters of a query string into the shape of `FilterQueryDto`:
- * `payload.user_id=u1` becomes `payload: { user_id: 'u1' }`, and `channels=a,b` (or repeated
- * `channels`) becomes an array. Other parameters pass through for validation.
+ * `payload.user_id=u1` becomes the pair `['user_id', 'u1']` in `payload` (pairs, not an object,
+ * so that no field name such as `toString` is dropped or reaches a prototype on the way), and
+ * `channels=a,b` (or repeated `channels`) becomes an array. Other parameters pass through.
+ * @throws BadRequestException for a field path with a `__proto__`, `constructor` or
+ *   `prototype` segment
  */
 @Injectable()
 export class FilterQueryPipe implements PipeTransform {
@@ -19,14 +27,23 @@ export class FilterQueryPipe implements PipeTransform {
         grouped[key] = key === 'channels' ? splitList(value) : value;
         continue;
       }
-      const fields = (grouped[root] ??= Object.create(null)) as Record<string, unknown>;
-      fields[key.slice(root.length + 1)] = value;
+      const path = key.slice(root.length + 1);
+      if (path.split('.').some((segment) => FORBIDDEN_FIELDS.has(segment))) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: [
+            `${key} is not allowed: __proto__, constructor and prototype cannot be filtered on`,
+          ],
+          field: key,
+        });
+      }
+      const pairs = (grouped[root] ??= []) as [string, unknown][];
+      pairs.push([path, value]);
     }
     return grouped;
   }
 }
-
-const FILTER_ROOTS = ['payload', 'metadata'] as const;
 
 function splitList(value: unknown): unknown {
   const parts = Array.isArray(value) ? value : [value];

@@ -13,13 +13,15 @@ export function createEventBusValidationPipe(): ValidationPipe {
     stopAtFirstError: true,
     // The target lets an unknown-property message list the allowed properties.
     validationError: { target: true, value: false },
-    exceptionFactory: (errors) =>
-      new BadRequestException({
+    exceptionFactory: (errors) => {
+      const messages = [...new Set(errors.flatMap((error) => describeError(error, '')))];
+      return new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
-        message: [...new Set(errors.flatMap((error) => describeError(error, '')))],
-        field: errors[0]?.property,
-      }),
+        message: messages,
+        field: fieldOf(messages[0], errors[0]?.property),
+      });
+    },
   });
 }
 
@@ -50,4 +52,15 @@ function unknownPropertyMessage(field: string, error: ValidationError): string {
       .map((metadata) => metadata.propertyName),
   );
   return `${field} is not allowed; allowed: ${[...allowed].join(', ')}`;
+}
+
+/**
+ * Returns the field the first message names: messages start with the field's path, such as
+ * `payload.user_id must be given once`, which is more precise than the top-level property.
+ */
+function fieldOf(message: string | undefined, property: string | undefined): string | undefined {
+  const first = message?.split(' ')[0];
+  return first !== undefined && property !== undefined && first.startsWith(property)
+    ? first
+    : property;
 }

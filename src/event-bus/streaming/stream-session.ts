@@ -59,7 +59,7 @@ export class StreamSession {
     this.buffer = undefined;
   }
 
-  /** Stops the live subscription; safe to call at any moment, also before `start()` ends. */
+  /** Stops the live subscription; safe to call at any moment, also while `resume()` runs. */
   stop(): void {
     this.closed = true;
     this.subscription?.unsubscribe();

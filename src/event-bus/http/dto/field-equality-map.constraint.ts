@@ -4,20 +4,30 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 
-/** Checks `payload.<field>=<value>` parameters: each field given once, with a text value. */
-@ValidatorConstraint({ name: 'fieldEqualityMap' })
+/** Checks the `payload.<field>=<value>` pairs: each field given once, with a text value. */
+@ValidatorConstraint({ name: 'fieldEqualityPairs' })
 export class FieldEqualityMapConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return false;
-    }
-    return Object.values(value).every((item) => typeof item === 'string');
+    return Array.isArray(value) && value.every((pair) => firstProblem([pair]) === undefined);
   }
 
   defaultMessage(args: ValidationArguments): string {
-    const value = args.value as Record<string, unknown> | undefined;
-    const repeated = Object.entries(value ?? {}).find(([, item]) => typeof item !== 'string');
-    const field = repeated === undefined ? args.property : `${args.property}.${repeated[0]}`;
+    const pairs = Array.isArray(args.value) ? (args.value as unknown[]) : [];
+    const problem = firstProblem(pairs);
+    const field = problem === undefined ? args.property : `${args.property}.${problem}`;
     return `${field} must be given once, as ${args.property}.<field>=<value>, such as ${args.property}.user_id=user-42`;
   }
+}
+
+/** Returns the field of the first pair whose value is not one text, or undefined. */
+function firstProblem(pairs: unknown[]): string | undefined {
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+      return '';
+    }
+    if (typeof pair[1] !== 'string') {
+      return pair[0];
+    }
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Validate } from 'class-validator';
+import type { MessageFilter } from '../../filtering/message-filter.interface.js';
 import { FieldEqualityMapConstraint } from './field-equality-map.constraint.js';
 
 /** Filter parameters shared by `GET /events/history` and `GET /events/stream`. */
@@ -10,13 +11,34 @@ export class FilterQueryDto {
   @IsString({ each: true, message: 'channels must list channel names or patterns' })
   channels?: string[];
 
-  /** Payload fields that must equal the given values, from `payload.<field>=<value>`. */
+  /** Payload fields and the values they must equal, from `payload.<field>=<value>`. */
   @IsOptional()
   @Validate(FieldEqualityMapConstraint)
-  payload?: Record<string, string>;
+  payload?: [string, string][];
 
-  /** Metadata fields that must equal the given values, from `metadata.<field>=<value>`. */
+  /** Metadata fields and the values they must equal, from `metadata.<field>=<value>`. */
   @IsOptional()
   @Validate(FieldEqualityMapConstraint)
-  metadata?: Record<string, string>;
+  metadata?: [string, string][];
+}
+
+/** Converts the filter parameters of a query to a MessageFilter. */
+export function toMessageFilter(query: FilterQueryDto): MessageFilter {
+  return {
+    channels: query.channels,
+    payload: toFieldMap(query.payload),
+    metadata: toFieldMap(query.metadata),
+  };
+}
+
+/** Builds a map without a prototype, so any field name is an ordinary key. */
+function toFieldMap(pairs: [string, string][] | undefined): Record<string, string> | undefined {
+  if (pairs === undefined) {
+    return undefined;
+  }
+  const map = Object.create(null) as Record<string, string>;
+  for (const [field, value] of pairs) {
+    map[field] = value;
+  }
+  return map;
 }
