@@ -27,6 +27,8 @@ const READ_COUNT = 100;
 export class ConsumerGroupReader {
   private readonly listeners = new Map<string, GroupListener[]>();
   private readonly createdGroups = new Set<string>();
+  private readonly creations = new Map<string, Promise<void>>();
+  private connected = false;
   /** Where a group created from now on starts: `$` at first, `0` once a stream was deleted. */
   private groupStartId = '$';
   private readonly reclaimCursors = new Map<string, string>();
@@ -55,6 +57,22 @@ export class ConsumerGroupReader {
       ...(this.listeners.get(listener.channel) ?? []),
       listener,
     ]);
+    if (this.connected) {
+      this.createGroup(listener.channel).catch((error: Error) =>
+        this.logger.warn(
+          `Creating group ${this.group} on ${listener.channel} failed: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  /**
+   * Creates the group on every stream with listeners, sending the commands before it returns;
+   * called once the command connection is up.
+   */
+  prepare(): Promise<string[]> {
+    this.connected = true;
+    return this.ensureGroups();
   }
 
   remove(listener: GroupListener): void {
@@ -85,6 +103,9 @@ export class ConsumerGroupReader {
 
   /** Stops reading at once and waits, up to `graceMs`, for running handlers. */
   async stop(graceMs: number): Promise<void> {
+    if (this.abort.signal.aborted) {
+      return;
+    }
     this.abort.abort();
     clearInterval(this.reclaimTimer);
     this.retryTimers.forEach((timer) => clearTimeout(timer));
@@ -145,6 +166,7 @@ export class ConsumerGroupReader {
       // The stream or its group was deleted while running: create both again and go on.
       this.logger.warn(`Group ${this.group} is missing on a stream; creating it again`);
       this.createdGroups.clear();
+      this.creations.clear();
       this.groupStartId = '0';
       this.backlog.clear();
       return;
@@ -154,32 +176,53 @@ export class ConsumerGroupReader {
     }
   }
 
-  /** Creates the group on every stream that has listeners; an existing group is not an error. */
+  /**
+   * Creates the group on every stream that has listeners (or waits for creations in flight);
+   * an existing group is not an error.
+   */
   private async ensureGroups(): Promise<string[]> {
     const channels = [...this.listeners.keys()];
-    for (const channel of channels) {
-      if (this.createdGroups.has(channel)) {
-        continue;
-      }
-      try {
-        // `$` for a first start: the group handles messages published from now on. After a
-        // deletion the stream is new, so `0` would be equivalent; `$` keeps one rule.
-        await this.commands.xgroup(
-          'CREATE',
-          this.keys.stream(channel),
-          this.group,
-          '$',
-          'MKSTREAM',
-        );
-      } catch (error) {
-        if (!(error as Error).message.startsWith('BUSYGROUP')) {
-          throw error;
-        }
-      }
-      this.createdGroups.add(channel);
-      this.backlog.set(channel, '0');
-    }
+    await Promise.all(channels.map((channel) => this.createGroup(channel)));
     return channels;
+  }
+
+  /**
+   * Sends `XGROUP CREATE` at once on the command connection. Redis runs one connection's
+   * commands in order, so a publish sent after this call is seen by the group.
+   */
+  private createGroup(channel: string): Promise<void> {
+    let creation = this.creations.get(channel);
+    if (creation !== undefined) {
+      return creation;
+    }
+
+    // A new group handles messages published from now on ('$'). A group lost with its stream
+    // starts at the beginning of the new stream ('0'), whose entries were all published since.
+    const command = this.commands.xgroup(
+      'CREATE',
+      this.keys.stream(channel),
+      this.group,
+      this.groupStartId,
+      'MKSTREAM',
+    );
+    creation = command.then(
+      () => this.onGroupReady(channel),
+      (error: Error) => {
+        if (error.message.startsWith('BUSYGROUP')) {
+          this.onGroupReady(channel);
+          return;
+        }
+        this.creations.delete(channel);
+        throw error;
+      },
+    );
+    this.creations.set(channel, creation);
+    return creation;
+  }
+
+  private onGroupReady(channel: string): void {
+    this.createdGroups.add(channel);
+    this.backlog.set(channel, '0');
   }
 
   private async processReply(reply: XReadReply): Promise<void> {

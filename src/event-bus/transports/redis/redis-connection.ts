@@ -30,11 +30,17 @@ export function createRedisConnection(
   };
   const connection = new Redis(url, redisOptions);
 
+  // A connection the server closes (CLIENT KILL, a restart) may emit no 'error', so the loss is
+  // logged on 'reconnecting', which ioredis emits only for connections it will reopen.
   let lost = false;
+  let lastError = 'connection closed';
   connection.on('error', (error: Error) => {
+    lastError = error.message;
+  });
+  connection.on('reconnecting', () => {
     if (!lost) {
       lost = true;
-      logger.warn(`Connection to ${redactUrl(url)} failed: ${error.message}; reconnecting`);
+      logger.warn(`Connection to ${redactUrl(url)} lost (${lastError}); reconnecting`);
     }
   });
   connection.on('ready', () => {

@@ -97,6 +97,7 @@ export class RedisStreamsTransport implements EventBusTransport {
   async start(): Promise<void> {
     await connectWithDeadline(this.commands, this.options.url, this.options.connectTimeoutMs);
     await checkKeyTypes(this.commands, this.keys, this.channels);
+    await Promise.all([...this.groups.values()].map((group) => group.prepare()));
 
     const streams = this.channels.map((channel) => this.keys.stream(channel));
     const connection = createRedisConnection(this.options.url, 'broadcast', { failFast: false });
@@ -184,6 +185,12 @@ export class RedisStreamsTransport implements EventBusTransport {
     );
     reader.add(listener);
     if (this.started) {
+      // prepare() sends XGROUP CREATE before returning, so later publishes reach the group.
+      reader
+        .prepare()
+        .catch((error: Error) =>
+          this.logger.warn(`Creating group ${group} on ${channel} failed: ${error.message}`),
+        );
       reader.start();
     }
     return listener;
@@ -220,7 +227,9 @@ export class RedisStreamsTransport implements EventBusTransport {
 
   async close(): Promise<void> {
     await this.drain(0);
-    this.commands.disconnect();
+    if (this.commands.status !== 'end') {
+      this.commands.disconnect();
+    }
   }
 
   /** Every (group, channel) pair that has listeners on this instance. */

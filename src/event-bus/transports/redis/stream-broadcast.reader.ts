@@ -51,6 +51,9 @@ export class StreamBroadcastReader {
 
   /** Stops reading at once, without waiting for the blocking read to time out. */
   async stop(): Promise<void> {
+    if (this.abort.signal.aborted) {
+      return;
+    }
     this.abort.abort();
     this.connection.disconnect();
     await this.loop;
