@@ -25,6 +25,13 @@ export class FilterQueryPipe implements PipeTransform {
       const root = FILTER_ROOTS.find((candidate) => key.startsWith(`${candidate}.`));
       if (root === undefined) {
         grouped[key] = key === 'channels' ? splitList(value) : value;
+        if (
+          FILTER_ROOTS.includes(key as (typeof FILTER_ROOTS)[number]) &&
+          Array.isArray(grouped[key])
+        ) {
+          // A bare `payload=` after `payload.<field>=` would otherwise look like pairs.
+          grouped[key] = String(value);
+        }
         continue;
       }
       const path = key.slice(root.length + 1);
@@ -38,7 +45,15 @@ export class FilterQueryPipe implements PipeTransform {
           field: key,
         });
       }
-      const pairs = (grouped[root] ??= []) as [string, unknown][];
+      const pairs = (grouped[root] ??= []) as unknown;
+      if (!Array.isArray(pairs)) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: [`${root} must be given as ${root}.<field>=<value>, not as ${root}=<value>`],
+          field: root,
+        });
+      }
       pairs.push([path, value]);
     }
     return grouped;

@@ -1,17 +1,19 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
-  IsISO8601,
   IsNumber,
   IsOptional,
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ACTION_WEIGHTS, type ActionType } from '../feedback/influence.model.js';
+import { IsRfc3339DateTime } from './is-rfc3339.decorator.js';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from './user-id.js';
 
 const ACTION_TYPES = Object.keys(ACTION_WEIGHTS) as ActionType[];
@@ -22,12 +24,13 @@ export const MAX_ACTIONS_PER_REQUEST = 1000;
 /** One action in an influence request. */
 export class KarmaActionDto {
   @IsIn(ACTION_TYPES, { message: `type must be one of: ${ACTION_TYPES.join(', ')}` })
+  @ApiProperty({ enum: ACTION_TYPES, example: 'help' })
   type!: ActionType;
 
-  @IsISO8601(
-    { strict: true, strictSeparator: true },
-    { message: 'occurred_at must be an ISO 8601 date-time, such as 2026-12-01T12:00:00Z' },
-  )
+  @IsRfc3339DateTime({
+    message: 'occurred_at must be an RFC 3339 date-time, such as 2026-12-01T12:00:00Z',
+  })
+  @ApiProperty({ format: 'date-time', example: '2026-11-30T10:00:00Z' })
   occurred_at!: string;
 
   @IsOptional()
@@ -37,12 +40,14 @@ export class KarmaActionDto {
   )
   @Min(0, { message: 'magnitude must be a number from 0 to 10' })
   @Max(10, { message: 'magnitude must be a number from 0 to 10' })
+  @ApiPropertyOptional({ minimum: 0, maximum: 10, default: 1, example: 2 })
   magnitude?: number;
 }
 
 /** Body of `POST /karma/influence`. */
 export class InfluenceRequestDto {
   @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
+  @ApiProperty({ pattern: USER_ID_PATTERN.source, example: 'user-42' })
   user_id!: string;
 
   // class-validator runs these checks bottom-up and stops at the first failure, so the type
@@ -53,13 +58,18 @@ export class InfluenceRequestDto {
     message: `actions must contain at most ${MAX_ACTIONS_PER_REQUEST} items`,
   })
   @IsArray({ message: 'actions must be an array of actions' })
+  @ApiProperty({ type: [KarmaActionDto], maxItems: MAX_ACTIONS_PER_REQUEST })
   actions!: KarmaActionDto[];
 
   /** The instant decay is measured at; the time of the request when absent. */
-  @IsOptional()
-  @IsISO8601(
-    { strict: true, strictSeparator: true },
-    { message: 'as_of must be an ISO 8601 date-time, such as 2026-12-01T12:00:00Z' },
-  )
+  @ValidateIf((body: InfluenceRequestDto) => body.as_of !== undefined)
+  @IsRfc3339DateTime({
+    message: 'as_of must be an RFC 3339 date-time, such as 2026-12-01T12:00:00Z',
+  })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'The instant decay is measured at; the time of the request when absent.',
+    example: '2026-12-01T12:00:00Z',
+  })
   as_of?: string;
 }

@@ -20,8 +20,8 @@ interface HistoryEntry extends StreamPosition {
 
 /**
  * Reads history from the channel streams, so every instance sees the same messages, also after a
- * restart. Messages are ordered by entry id, then channel name for entries of the same id, the
- * same total order on every instance.
+ * restart. Entry ids are unique and ordered across channels (see the publish script), so they
+ * give the same total order on every instance.
  */
 export class RedisHistoryReader {
   constructor(
@@ -35,8 +35,8 @@ export class RedisHistoryReader {
 
     const pipeline = this.redis.pipeline();
     for (const channel of query.channels) {
-      const low = after === undefined ? '-' : lowerBound(channel, after);
-      const high = before === undefined ? '+' : upperBound(channel, before);
+      const low = after === undefined ? '-' : lowerBound(after);
+      const high = before === undefined ? '+' : upperBound(before);
       if (query.order === 'asc') {
         pipeline.xrange(this.keys.stream(channel), low, high, 'COUNT', query.limit + 1);
       } else {
@@ -123,19 +123,15 @@ export class RedisHistoryReader {
 }
 
 function comparePositions(a: StreamPosition, b: StreamPosition): number {
-  const byId = compareEntryIds(a.entryId, b.entryId);
-  if (byId !== 0) {
-    return byId;
-  }
-  return a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
+  return compareEntryIds(a.entryId, b.entryId);
 }
 
-/** The XRANGE start that keeps only entries of `channel` after the cursor in the total order. */
-function lowerBound(channel: string, cursor: StreamPosition): string {
-  return channel > cursor.channel ? cursor.entryId : `(${cursor.entryId}`;
+/** The XRANGE start that keeps only entries after the cursor; entry ids are unique across streams. */
+function lowerBound(cursor: StreamPosition): string {
+  return `(${cursor.entryId}`;
 }
 
-/** The XRANGE end that keeps only entries of `channel` before the cursor in the total order. */
-function upperBound(channel: string, cursor: StreamPosition): string {
-  return channel < cursor.channel ? cursor.entryId : `(${cursor.entryId}`;
+/** The XRANGE end that keeps only entries before the cursor. */
+function upperBound(cursor: StreamPosition): string {
+  return `(${cursor.entryId}`;
 }

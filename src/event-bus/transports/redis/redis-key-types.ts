@@ -10,7 +10,10 @@ export async function checkKeyTypes(
   keys: RedisKeys,
   channels: readonly string[],
 ): Promise<void> {
-  const expected: [key: string, type: string][] = [[keys.deadLetters(), 'stream']];
+  const expected: [key: string, type: string][] = [
+    [keys.deadLetters(), 'stream'],
+    [keys.clock(), 'hash'],
+  ];
   for (const channel of channels) {
     expected.push(
       [keys.stream(channel), 'stream'],

@@ -1,7 +1,4 @@
-/**
- * Names of the Redis keys of one bus. Each channel's keys share a hash tag, so its publish
- * script touches a single cluster slot.
- */
+/** Names of the Redis keys of one bus. Each channel's keys share a hash tag. */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
 
@@ -18,6 +15,14 @@ export class RedisKeys {
   /** The hash from a channel's message ids to their stream entry ids. */
   index(channel: string): string {
     return `${this.prefix}{${channel}}:index`;
+  }
+
+  /**
+   * The hash that orders entry ids across channels. NOTE: it lives in its own cluster slot, so
+   * the publish script needs a standalone (or Sentinel) Redis, not Redis Cluster.
+   */
+  clock(): string {
+    return `${this.prefix}clock`;
   }
 
   /** The stream of messages that failed every delivery to a group listener. */

@@ -34,6 +34,7 @@ type PublishingRedis = Redis & {
     stream: string,
     ids: string,
     index: string,
+    clock: string,
     maxLen: number,
     messageId: string,
     envelopeJson: string,
@@ -69,7 +70,7 @@ export class RedisStreamsTransport implements EventBusTransport {
     this.commands = createRedisConnection(options.url, 'commands', {
       failFast: true,
     }) as PublishingRedis;
-    this.commands.defineCommand('karmaBusPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    this.commands.defineCommand('karmaBusPublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
     this.historyReader = new RedisHistoryReader(this.commands, this.keys);
     this.deadLetterStore = new RedisDeadLetterStore(
       this.commands,
@@ -126,6 +127,7 @@ export class RedisStreamsTransport implements EventBusTransport {
         this.keys.stream(channel),
         this.keys.ids(channel),
         this.keys.index(channel),
+        this.keys.clock(),
         maxLen,
         envelope.message_id,
         JSON.stringify(envelope),
