@@ -1,4 +1,9 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  BadRequestException,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+} from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 
 /**
@@ -6,7 +11,7 @@ import { getMetadataStorage } from 'class-validator';
  * unknown properties and returns a 400 whose messages name each field at fault.
  */
 export function createEventBusValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new EventBusValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -63,4 +68,20 @@ function fieldOf(message: string | undefined, property: string | undefined): str
   return first !== undefined && property !== undefined && first.startsWith(property)
     ? first
     : property;
+}
+
+/** A ValidationPipe that also rejects a body that is not a JSON object, such as an array. */
+class EventBusValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (metadata.type === 'body' && !isObject) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: ['body must be a JSON object'],
+        field: 'body',
+      });
+    }
+    return super.transform(value, metadata);
+  }
 }
