@@ -75,7 +75,7 @@ export class BusMetrics {
     };
   }
 
-  /** Adds a gauge whose values are read at scrape time. */
+  /** Adds a gauge whose values are read at scrape time; a failed read reports no values. */
   addGauge(name: string, help: string, labelNames: string[], read: GaugeReader): void {
     new Gauge({
       name,
@@ -84,7 +84,9 @@ export class BusMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const { labels, value } of await read()) {
+        // A failed read (Redis down, say) leaves this gauge empty, so the rest is still served.
+        const values = await read().catch(() => []);
+        for (const { labels, value } of values) {
           this.set(labels, value);
         }
       },

@@ -22,15 +22,13 @@ export function registerRedisGauges(
     labelNames,
     async () => {
       const pairs = groupChannels();
-      return Promise.all(
-        pairs.map(async ({ group, channel }) => {
-          const summary = (await redis.xpending(keys.stream(channel), group)) as [
-            number,
-            ...unknown[],
-          ];
-          return { labels: { group, channel }, value: Number(summary[0] ?? 0) };
-        }),
-      );
+      return readOrNothing(pairs, async ({ group, channel }) => {
+        const summary = (await redis.xpending(keys.stream(channel), group)) as [
+          number,
+          ...unknown[],
+        ];
+        return { labels: { group, channel }, value: Number(summary[0] ?? 0) };
+      });
     },
   );
 
@@ -40,14 +38,29 @@ export function registerRedisGauges(
     labelNames,
     async () => {
       const pairs = groupChannels();
-      return Promise.all(
-        pairs.map(async ({ group, channel }) => {
-          const groups = (await redis.xinfo('GROUPS', keys.stream(channel))) as XInfoGroup[];
-          const info = groups.find((fields) => fields[fields.indexOf('name') + 1] === group);
-          const lag = info === undefined ? 0 : Number(info[info.indexOf('lag') + 1] ?? 0);
-          return { labels: { group, channel }, value: lag };
-        }),
-      );
+      return readOrNothing(pairs, async ({ group, channel }) => {
+        const groups = (await redis.xinfo('GROUPS', keys.stream(channel))) as XInfoGroup[];
+        const info = groups.find((fields) => fields[fields.indexOf('name') + 1] === group);
+        const lag = info === undefined ? 0 : Number(info[info.indexOf('lag') + 1] ?? 0);
+        return { labels: { group, channel }, value: lag };
+      });
     },
   );
+}
+
+type GaugeValue = { labels: Record<string, string>; value: number };
+
+/**
+ * Reads one gauge value per pair; while Redis is unreachable the gauge reports no values, so
+ * the other metrics are still served.
+ */
+async function readOrNothing<T>(
+  pairs: T[],
+  read: (pair: T) => Promise<GaugeValue>,
+): Promise<GaugeValue[]> {
+  try {
+    return await Promise.all(pairs.map(read));
+  } catch {
+    return [];
+  }
 }
