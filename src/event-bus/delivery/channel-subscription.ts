@@ -1,3 +1,4 @@
+import { isAsyncFunction } from '../context/message-context.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import type { DeliveryPolicy } from '../interfaces/delivery-policy.interface.js';
 import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
@@ -6,6 +7,8 @@ import type { BusMetrics, ListenerChannelMetrics } from '../metrics/bus-metrics.
 /** The dispatcher's record of one subscriber. */
 export class ChannelSubscription implements Subscription {
   active = true;
+  /** True when the handler is declared `async`, so its causation context must follow awaits. */
+  readonly isAsync: boolean;
   private metricsChannel: string | undefined;
   private channelMetrics: ListenerChannelMetrics | undefined;
   private readonly otherChannelMetrics = new Map<string, ListenerChannelMetrics>();
@@ -23,7 +26,10 @@ export class ChannelSubscription implements Subscription {
     readonly policy: DeliveryPolicy,
     private readonly metrics: BusMetrics,
     private readonly onUnsubscribe: (subscription: ChannelSubscription) => void,
-  ) {}
+    isAsync = isAsyncFunction(handler),
+  ) {
+    this.isAsync = isAsync;
+  }
 
   /** Returns true when the subscriber receives this channel. */
   accepts(channel: string): boolean {

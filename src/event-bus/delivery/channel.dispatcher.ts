@@ -3,6 +3,7 @@ import type { Envelope } from '../envelope/envelope.interface.js';
 import type { DeliveryPolicy } from '../interfaces/delivery-policy.interface.js';
 import type { MessageHandler } from '../interfaces/subscription.interface.js';
 import type { BusMetrics } from '../metrics/bus-metrics.js';
+import { isAsyncFunction } from '../context/message-context.js';
 import { ChannelSubscription } from './channel-subscription.js';
 import type { HandlerInvoker } from './handler.invoker.js';
 
@@ -77,6 +78,7 @@ export class ChannelDispatcher {
     name: string,
     channels: readonly string[] = [channel],
     policy: DeliveryPolicy = {},
+    isAsync = isAsyncFunction(handler),
   ): ChannelSubscription {
     const everyChannel = channel === ALL_CHANNELS;
     const subscription = new ChannelSubscription(
@@ -87,6 +89,7 @@ export class ChannelDispatcher {
       policy,
       this.metrics,
       (closed) => this.remove(closed),
+      isAsync,
     );
 
     if (everyChannel) {

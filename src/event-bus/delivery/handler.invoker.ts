@@ -45,7 +45,11 @@ export class HandlerInvoker {
     const started = performance.now();
     let result: unknown;
     try {
-      result = this.context.runHandler(envelope, () => subscription.handler(envelope));
+      result = this.context.runHandler(
+        envelope,
+        () => subscription.handler(envelope),
+        subscription.isAsync,
+      );
     } catch (error) {
       metrics.observeDuration((performance.now() - started) / 1000);
       this.fail(subscription, envelope, attempt, error, metrics);

@@ -7,6 +7,7 @@ import {
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
+import { isAsyncFunction } from '../context/message-context.js';
 import { EventBusCore } from '../event-bus.core.js';
 import { logEntry } from '../logging/log-entry.js';
 import { EventBusService } from '../event-bus.service.js';
@@ -95,9 +96,12 @@ export class ChannelListenersExplorer implements OnApplicationBootstrap, OnModul
     return true;
   }
 
+  /** Binds the method; an `async` method gets an `async` wrapper, so its context follows awaits. */
   private staticHandler(instance: object, methodName: string): MessageHandler {
     const method = (instance as Record<string, ListenerMethod>)[methodName];
-    return (envelope) => method.call(instance, envelope);
+    return isAsyncFunction(method)
+      ? async (envelope) => await method.call(instance, envelope)
+      : (envelope) => method.call(instance, envelope);
   }
 
   /** Resolves a fresh instance of a request-scoped provider for each message. */

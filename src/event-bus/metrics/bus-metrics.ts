@@ -1,78 +1,78 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry, type Metric } from 'prom-client';
+import { DURATION_BUCKETS_SECONDS, ListenerCounters } from './listener-counters.js';
+import { counterMetric, histogramMetric, type ScrapedMetric } from './scraped-metric.js';
 
-/** Counters of one listener on one channel, bound once so that counting costs no label lookup. */
-export interface ListenerChannelMetrics {
-  delivered(): void;
-  failed(): void;
-  retried(): void;
-  deadLettered(): void;
-  /** Records how long one handler call took, in seconds. */
-  observeDuration(seconds: number): void;
-}
+/** Counters of one listener on one channel: plain fields, read only when metrics are scraped. */
+export type ListenerChannelMetrics = ListenerCounters;
 
 /** A gauge whose value is read when metrics are scraped. */
 export type GaugeReader = () => Promise<{ labels: Record<string, string>; value: number }[]>;
 
-const LISTENER_LABELS = ['channel', 'listener'] as const;
-
 /**
  * The bus's Prometheus metrics, in a registry of its own so that two apps in one process never
  * share counters. Names start with `event_bus_`.
+ *
+ * Publishing and delivery only add to plain numbers; prom-client sees them at scrape time,
+ * because its own counters hash their labels on every increment, which cost more than the
+ * rest of a publish.
  */
 export class BusMetrics {
   readonly registry = new Registry();
-  private readonly publishedTotal = new Counter({
-    name: 'event_bus_messages_published_total',
-    help: 'Messages published, per channel',
-    labelNames: ['channel'],
-    registers: [this.registry],
-  });
-  private readonly deliveredTotal = this.listenerCounter('delivered', 'handed to a listener');
-  private readonly failedTotal = this.listenerCounter(
-    'failed',
-    'whose handler failed or timed out',
-  );
-  private readonly retriedTotal = this.listenerCounter(
-    'retried',
-    'delivered again after a failure',
-  );
-  private readonly deadLetteredTotal = this.listenerCounter(
-    'dead_lettered',
-    'set aside as dead letters',
-  );
-  private readonly handlerSeconds = new Histogram({
-    name: 'event_bus_handler_duration_seconds',
-    help: 'Time from calling a handler to its settling, per channel and listener',
-    labelNames: LISTENER_LABELS,
-    buckets: [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [this.registry],
-  });
-  private readonly publishedByChannel = new Map<string, Counter.Internal>();
+  private readonly publishedByChannel = new Map<string, { count: number }>();
+  private readonly listeners = new Map<string, ListenerCounters>();
+
+  constructor() {
+    const listeners = () => [...this.listeners.values()];
+    this.register(
+      counterMetric('event_bus_messages_published_total', 'Messages published, per channel', () =>
+        [...this.publishedByChannel].map(([channel, { count }]) => ({
+          labels: { channel },
+          value: count,
+        })),
+      ),
+    );
+    for (const [event, description] of LISTENER_COUNTERS) {
+      this.register(
+        counterMetric(
+          `event_bus_messages_${event}_total`,
+          `Messages ${description}, per channel and listener`,
+          // Like prom-client's own counters, a series appears once it has counted something.
+          () =>
+            listeners()
+              .map((counters) => counters.sample(event))
+              .filter((sample) => sample.value > 0),
+        ),
+      );
+    }
+    this.register(
+      histogramMetric(
+        'event_bus_handler_duration_seconds',
+        'Time from calling a handler to its settling, per channel and listener',
+        DURATION_BUCKETS_SECONDS,
+        () => listeners().filter((counters) => counters.durationCount > 0),
+      ),
+    );
+  }
 
   /** Counts one published message. */
   published(channel: string): void {
-    let child = this.publishedByChannel.get(channel);
-    if (child === undefined) {
-      child = this.publishedTotal.labels(channel);
-      this.publishedByChannel.set(channel, child);
+    let counter = this.publishedByChannel.get(channel);
+    if (counter === undefined) {
+      counter = { count: 0 };
+      this.publishedByChannel.set(channel, counter);
     }
-    child.inc();
+    counter.count++;
   }
 
-  /** Returns the counters of a listener on a channel. */
+  /** Returns the counters of a listener on a channel; callers keep them to skip this lookup. */
   forListener(channel: string, listener: string): ListenerChannelMetrics {
-    const delivered = this.deliveredTotal.labels(channel, listener);
-    const failed = this.failedTotal.labels(channel, listener);
-    const retried = this.retriedTotal.labels(channel, listener);
-    const deadLettered = this.deadLetteredTotal.labels(channel, listener);
-    const duration = this.handlerSeconds.labels(channel, listener);
-    return {
-      delivered: () => delivered.inc(),
-      failed: () => failed.inc(),
-      retried: () => retried.inc(),
-      deadLettered: () => deadLettered.inc(),
-      observeDuration: (seconds) => duration.observe(seconds),
-    };
+    const key = `${channel}\u0000${listener}`;
+    let counters = this.listeners.get(key);
+    if (counters === undefined) {
+      counters = new ListenerCounters(channel, listener);
+      this.listeners.set(key, counters);
+    }
+    return counters;
   }
 
   /** Adds a gauge whose values are read at scrape time; a failed read reports no values. */
@@ -93,17 +93,23 @@ export class BusMetrics {
     });
   }
 
+  /**
+   * Adds a metric that only implements `get()`. prom-client's types want its own classes, but
+   * its registry reads nothing else when rendering (prom-client 15).
+   */
+  private register(metric: ScrapedMetric): void {
+    this.registry.registerMetric(metric as unknown as Metric);
+  }
+
   /** Renders every metric in the Prometheus text format. */
   render(): Promise<string> {
     return this.registry.metrics();
   }
-
-  private listenerCounter(event: string, description: string): Counter<'channel' | 'listener'> {
-    return new Counter({
-      name: `event_bus_messages_${event}_total`,
-      help: `Messages ${description}, per channel and listener`,
-      labelNames: LISTENER_LABELS,
-      registers: [this.registry],
-    });
-  }
 }
+
+const LISTENER_COUNTERS = [
+  ['delivered', 'handed to a listener'],
+  ['failed', 'whose handler failed or timed out'],
+  ['retried', 'delivered again after a failure'],
+  ['dead_lettered', 'set aside as dead letters'],
+] as const;

@@ -26,6 +26,9 @@ export function createRedisConnection(
     enableOfflineQueue: !options.failFast,
     maxRetriesPerRequest: options.failFast ? 1 : null,
     retryStrategy: reconnectDelayMs,
+    // Commands issued in the same tick go out in one write: concurrent publishes, acks and
+    // history reads batch by themselves. Blocking readers send one command at a time anyway.
+    enableAutoPipelining: options.failFast,
     connectionName: `karma-event-bus:${role}`,
   };
   const connection = new Redis(url, redisOptions);
