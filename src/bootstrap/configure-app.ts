@@ -5,9 +5,8 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { ServiceEnv } from '../config/service-env.js';
-
-/** JSON keys that could change an object's prototype if some code assigned them. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+import { setupOpenApi } from './openapi.js';
+import { jsonBodyParser } from './json-body.middleware.js';
 
 /**
  * Applies the service's HTTP settings; `main.ts` and the end-to-end tests share it, so tests
@@ -18,16 +17,13 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * - security headers from helmet; CORS only for the origins in `EVENT_BUS_CORS_ORIGINS`;
  * - per-client rate limits: past `EVENT_BUS_RATE_LIMIT` requests per `EVENT_BUS_RATE_WINDOW_MS`,
  *   429 with `Retry-After`; health probes and metrics are not limited;
+ * - the OpenAPI document: the Swagger UI at `/docs` and the JSON at `/docs-json`;
  * - the plain `ws` WebSocket adapter, and shutdown on SIGTERM and SIGINT.
  */
 export function configureApp(app: INestApplication): void {
   const expressApp = app as NestExpressApplication;
   const config = app.get<ConfigService<ServiceEnv, true>>(ConfigService);
 
-  expressApp.useBodyParser('json', {
-    limit: config.get('EVENT_BUS_MAX_BODY_BYTES', { infer: true }),
-    reviver: rejectPrototypeKeys,
-  });
   // The service speaks plain HTTP on loopback by default, so HTTPS upgrades are left out.
   expressApp.use(
     helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
@@ -40,15 +36,13 @@ export function configureApp(app: INestApplication): void {
     expressApp.enableCors({ origin: origins.split(',').map((origin) => origin.trim()) });
   }
 
-  app.useWebSocketAdapter(new WsAdapter(app));
-  app.enableShutdownHooks();
-}
+  // Parsing comes after the headers, limits and CORS, so rejected bodies get them too.
+  expressApp.use(jsonBodyParser(config.get('EVENT_BUS_MAX_BODY_BYTES', { infer: true })));
 
-function rejectPrototypeKeys(key: string, value: unknown): unknown {
-  if (FORBIDDEN_KEYS.has(key)) {
-    throw new SyntaxError(`The JSON key "${key}" is not allowed in request bodies`);
-  }
-  return value;
+  setupOpenApi(app);
+  app.useWebSocketAdapter(new WsAdapter(app));
+  // process.exit after the hooks makes a graceful SIGTERM end with code 0 instead of 143.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 }
 
 /**

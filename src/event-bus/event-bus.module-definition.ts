@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
+import { AsyncApiController } from './http/asyncapi.controller.js';
 import { EventMessagesController } from './http/event-messages.controller.js';
 import { EventsStreamController } from './http/events-stream.controller.js';
 import { EventsController } from './http/events.controller.js';
@@ -24,7 +25,7 @@ export const {
     ...definition,
     global: extras.isGlobal,
     controllers: extras.http
-      ? [EventsController, EventsStreamController, EventMessagesController]
+      ? [EventsController, EventsStreamController, AsyncApiController, EventMessagesController]
       : [],
     providers: [...(definition.providers ?? []), ...(extras.websocket ? [EventsGateway] : [])],
   }))

@@ -12,11 +12,15 @@ import { resolveEventBusOptions, type ResolvedEventBusOptions } from './event-bu
 import type { EventBusModuleOptions } from './interfaces/event-bus-options.interface.js';
 import type { EventBusTransport } from './transports/event-bus-transport.interface.js';
 import { MemoryTransport } from './transports/memory.transport.js';
-import { RedisStreamsTransport } from './transports/redis/redis-streams.transport.js';
+import { loadRedisStreamsTransport } from './transports/redis/redis-transport.loader.js';
 
-function createTransport(options: ResolvedEventBusOptions, core: EventBusCore): EventBusTransport {
+async function createTransport(
+  options: ResolvedEventBusOptions,
+  core: EventBusCore,
+): Promise<EventBusTransport> {
   const { transport } = options;
   if (transport.type === 'redis') {
+    const RedisStreamsTransport = await loadRedisStreamsTransport();
     return new RedisStreamsTransport(transport, core.registry.names(), core.failures, core.metrics);
   }
   return new MemoryTransport(options.historyCapacity, DEFAULT_DEAD_LETTER_CAPACITY);

@@ -12,6 +12,7 @@ import type {
 import { combineSubscriptions, filtered, withTimeout } from './delivery/subscription-helpers.js';
 import { BusShuttingDownException } from './exceptions/bus-shutting-down.exception.js';
 import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js';
+import { isAsyncFunction } from './context/message-context.js';
 import { compileFilter } from './filtering/compiled-filter.js';
 import type { MessageFilter } from './filtering/message-filter.interface.js';
 import { readFilteredHistory } from './history/filtered-history.reader.js';
@@ -128,6 +129,7 @@ export class EventBusService<M extends object = EventBusChannels> {
       : [this.registry.get(channel).name];
     const filter = compileFilter({ ...options.filter, channels }, names);
     const name = options.name ?? (handler.name || 'anonymous');
+    const isAsync = isAsyncFunction(handler);
     const target = filtered(handler as MessageHandler, filter);
     const { timeoutMs, retry, deadLetter } = options;
     const policy = { timeoutMs, retry, deadLetter };
@@ -136,7 +138,7 @@ export class EventBusService<M extends object = EventBusChannels> {
       const group = options.group;
       const context = this.core.context;
       const inContext: MessageHandler = (envelope) =>
-        context.runHandler(envelope, () => target(envelope));
+        context.runHandler(envelope, () => target(envelope), true);
       return combineSubscriptions(
         channel,
         name,
@@ -145,7 +147,7 @@ export class EventBusService<M extends object = EventBusChannels> {
         ),
       );
     }
-    return this.dispatcher.subscribe(channel, target, name, channels, policy);
+    return this.dispatcher.subscribe(channel, target, name, channels, policy, isAsync);
   }
 
   /**

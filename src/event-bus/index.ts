@@ -83,3 +83,19 @@ export type {
   SubscribeOptions,
   Subscription,
 } from './interfaces/subscription.interface.js';
+export {
+  CLOUDEVENTS_SPEC_VERSION,
+  DEFAULT_CLOUDEVENT_SOURCE,
+  fromCloudEvent,
+  toCloudEvent,
+} from './cloudevents/cloud-event.mapper.js';
+export type { CloudEventJson, CloudEventOptions } from './cloudevents/cloud-event.interface.js';
+export { InvalidCloudEventException } from './cloudevents/invalid-cloud-event.exception.js';
+export { MESSAGE_FORMATS, type MessageFormat } from './cloudevents/message-format.js';
+export { EnvelopeDto, EnvelopeMetadataDto } from './http/dto/envelope.dto.js';
+export { ErrorResponseDto } from './http/dto/error-response.dto.js';
+export {
+  API_KEY_SECURITY_SCHEME,
+  ApiKeyAuth,
+  BEARER_SECURITY_SCHEME,
+} from './http/openapi.decorators.js';

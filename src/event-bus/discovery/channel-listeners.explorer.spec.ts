@@ -17,6 +17,7 @@ import type { Envelope } from '../envelope/envelope.interface.js';
 import { EventBusModule } from '../event-bus.module.js';
 import { EventBusService } from '../event-bus.service.js';
 import { BusShuttingDownException } from '../exceptions/bus-shutting-down.exception.js';
+import { createTestingBus, type TestingBus } from '../testing/testing-bus.factory.js';
 
 const FEEDBACK: KarmaFeedbackPayload = {
   user_id: 'user-42',
@@ -119,7 +120,22 @@ type Imports = NonNullable<ModuleMetadata['imports']>;
 
 describe('ChannelListenersExplorer', () => {
   const openModules: TestingModule[] = [];
+  const testingBuses: TestingBus[] = [];
   let logger: RecordingLogger;
+
+  /** Starts a testing bus (in memory, global) next to the given listener modules. */
+  async function startTestingBus(imports: Imports): Promise<TestingBus> {
+    logger = new RecordingLogger();
+    const testing = await createTestingBus({ imports, logger });
+    testingBuses.push(testing);
+    return testing;
+  }
+
+  /** Listeners bound per channel: the subscribers besides the testing bus's recorder. */
+  async function listenerCounts(testing: TestingBus): Promise<Record<string, number>> {
+    const infos = await testing.bus.channels();
+    return Object.fromEntries(infos.map((info) => [info.name, info.subscribers - 1]));
+  }
 
   async function compileApp(imports: Imports) {
     logger = new RecordingLogger();
@@ -143,26 +159,28 @@ describe('ChannelListenersExplorer', () => {
     for (const moduleRef of openModules.splice(0)) {
       await moduleRef.close();
     }
+    for (const testing of testingBuses.splice(0)) {
+      await testing.close();
+    }
   });
 
   describe('onApplicationBootstrap()', () => {
     it('binds providers in other modules', async () => {
-      const moduleRef = await startApp([EventBusModule.forRoot({ http: false }), AuditModule]);
-      const bus = moduleRef.get(EventBusService);
+      const testing = await startTestingBus([AuditModule]);
 
-      const envelope = await bus.publishFeedback(FEEDBACK);
+      const envelope = await testing.bus.publishFeedback(FEEDBACK);
 
-      expect(moduleRef.get(ScoreAuditor).received).toEqual([envelope]);
+      expect(testing.moduleRef.get(ScoreAuditor).received).toEqual([envelope]);
     });
 
     it('binds controllers', async () => {
-      const moduleRef = await startApp([EventBusModule.forRoot({ http: false }), ReportsModule]);
-      const bus = moduleRef.get(EventBusService);
+      const testing = await startTestingBus([ReportsModule]);
 
-      const envelope = await bus.publishLifecycle(lifecycle('user-1'));
-      await bus.publishFeedback(FEEDBACK);
+      const envelope = await testing.bus.publishLifecycle(lifecycle('user-1'));
+      await testing.bus.publishFeedback(FEEDBACK);
 
-      expect(moduleRef.get(ReportsController).received).toEqual([envelope]);
+      expect(testing.moduleRef.get(ReportsController).received).toEqual([envelope]);
+      expect(testing.recorder.list()).toHaveLength(2);
     });
 
     it('binds modules importing the bus', async () => {
@@ -176,19 +194,17 @@ describe('ChannelListenersExplorer', () => {
     });
 
     it('binds stacked decorators once each', async () => {
-      const moduleRef = await startApp([EventBusModule.forRoot({ http: false }), StackedModule]);
-      const bus = moduleRef.get(EventBusService);
+      const testing = await startTestingBus([StackedModule]);
+      const { bus } = testing;
 
       await bus.publishFeedback(FEEDBACK);
       await bus.publishLifecycle(lifecycle('user-1'));
       await bus.publishFeedback(FEEDBACK);
 
-      expect(moduleRef.get(StackedListener).channels).toEqual([
-        'karma.feedback',
-        'karma.lifecycle',
-        'karma.feedback',
-      ]);
-      expect(await subscriberCounts(moduleRef)).toEqual({
+      const delivered = testing.recorder.list().map((message) => message.channel);
+      expect(delivered).toEqual(['karma.feedback', 'karma.lifecycle', 'karma.feedback']);
+      expect(testing.moduleRef.get(StackedListener).channels).toEqual(delivered);
+      expect(await listenerCounts(testing)).toEqual({
         'karma.feedback': 1,
         'karma.lifecycle': 1,
         'karma.analytics': 0,
@@ -206,22 +222,17 @@ describe('ChannelListenersExplorer', () => {
         ],
       })
       class AliasModule {}
-      const moduleRef = await startApp([EventBusModule.forRoot({ http: false }), AliasModule]);
+      const testing = await startTestingBus([AliasModule]);
 
-      await moduleRef.get(EventBusService).publishFeedback(FEEDBACK);
+      await testing.bus.publishFeedback(FEEDBACK);
 
-      expect(moduleRef.get(ScoreAuditor).received).toHaveLength(1);
+      expect(testing.moduleRef.get(ScoreAuditor).received).toHaveLength(1);
       expect(shared.received).toHaveLength(1);
-      expect((await subscriberCounts(moduleRef))['karma.feedback']).toBe(2);
+      expect((await listenerCounts(testing))['karma.feedback']).toBe(2);
     });
 
     it('logs each listener at start-up', async () => {
-      await startApp([
-        EventBusModule.forRoot({ http: false }),
-        AuditModule,
-        ReportsModule,
-        StackedModule,
-      ]);
+      await startTestingBus([AuditModule, ReportsModule, StackedModule]);
 
       const lines = logger.busMessages();
 
@@ -291,16 +302,15 @@ describe('ChannelListenersExplorer', () => {
     ])('uses a fresh instance %s', async (_how, listeners) => {
       @Module({ providers: [ScopeJournal, ...listeners] })
       class ScopedModule {}
-      const moduleRef = await startApp([EventBusModule.forRoot({ http: false }), ScopedModule]);
-      const bus = moduleRef.get(EventBusService);
-      const journal = moduleRef.get(ScopeJournal);
+      const testing = await startTestingBus([ScopedModule]);
+      const journal = testing.moduleRef.get(ScopeJournal);
       const createdAtStart = journal.instancesCreated;
 
       const sent: string[] = [];
       for (let index = 0; index < 3; index++) {
-        sent.push((await bus.publishFeedback(FEEDBACK)).message_id);
+        sent.push((await testing.bus.publishFeedback(FEEDBACK)).message_id);
       }
-      await bus.idle();
+      await testing.idle();
 
       expect(journal.entries.map((entry) => entry.messageId)).toEqual(sent);
       expect(new Set(journal.entries.map((entry) => entry.instance)).size).toBe(3);

@@ -7,11 +7,22 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import { EventBusService } from '../event-bus.service.js';
 import type { MessageTrace } from '../interfaces/message-trace.interface.js';
+import { EnvelopeDto } from './dto/envelope.dto.js';
+import { ErrorResponseDto } from './dto/error-response.dto.js';
+import { MessageTraceDto } from './dto/message-trace.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
+import { ApiKeyAuth } from './openapi.decorators.js';
 
 const UUID_PIPE = new ParseUUIDPipe({
   version: '4',
@@ -28,11 +39,25 @@ const UUID_PIPE = new ParseUUIDPipe({
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
 @UseGuards(ApiKeyGuard)
+@ApiTags('events')
+@ApiKeyAuth()
+@ApiParam({ name: 'message_id', format: 'uuid', description: 'The id of a message in history.' })
 export class EventMessagesController {
   constructor(private readonly bus: EventBusService) {}
 
   /** Returns one message from history; 404 when it is not (or no longer) there. */
   @Get(':message_id')
+  @ApiOperation({ summary: 'Read one message from history' })
+  @ApiOkResponse({ type: EnvelopeDto })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'The message is not, or no longer, in history, or the id is not a UUID v4.',
+    example: {
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Message 3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f is not in history',
+    },
+  })
   async message(@Param('message_id', UUID_PIPE) messageId: string): Promise<Envelope> {
     const envelope = await this.bus.message(messageId);
     if (envelope === undefined) {
@@ -43,6 +68,20 @@ export class EventMessagesController {
 
   /** Returns the message and, recursively, the messages it caused that are still in history. */
   @Get(':message_id/trace')
+  @ApiOperation({
+    summary: 'Read a message and the messages it caused',
+    description: 'Follows metadata.causation_id recursively through the messages still in history.',
+  })
+  @ApiOkResponse({ type: MessageTraceDto })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'The message is not, or no longer, in history, or the id is not a UUID v4.',
+    example: {
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Message 3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f is not in history',
+    },
+  })
   async trace(@Param('message_id', UUID_PIPE) messageId: string): Promise<MessageTrace> {
     const trace = await this.bus.trace(messageId);
     if (trace === undefined) {

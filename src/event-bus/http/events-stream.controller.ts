@@ -10,6 +10,13 @@ import {
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../event-bus.constants.js';
 import type { ResolvedEventBusOptions } from '../event-bus.options.js';
@@ -22,7 +29,9 @@ import { StreamClientsRegistry } from '../streaming/stream-clients.registry.js';
 import { StreamSession } from '../streaming/stream-session.js';
 import { toMessageFilter } from './dto/filter-query.dto.js';
 import { StreamQueryDto } from './dto/stream-query.dto.js';
+import { ErrorResponseDto } from './dto/error-response.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
+import { ApiKeyAuth } from './openapi.decorators.js';
 import { FilterQueryPipe } from './filter-query.pipe.js';
 import { createEventBusValidationPipe } from './validation.pipe.js';
 
@@ -33,6 +42,8 @@ const SSE_LISTENER_NAME = 'sse-stream';
 @Controller('events')
 @UseFilters(EventBusExceptionFilter)
 @UseGuards(ApiKeyGuard)
+@ApiTags('events')
+@ApiKeyAuth()
 export class EventsStreamController {
   private readonly logger = new Logger('EventBus:Stream');
 
@@ -48,6 +59,36 @@ export class EventsStreamController {
    */
   @Get('stream')
   @AllowApiKeyQuery()
+  @ApiOperation({
+    summary: 'Stream messages as Server-Sent Events',
+    description:
+      'Sends each matching message as one event whose id is the message_id, whose event is ' +
+      'the channel and whose data is the message as JSON. Takes the filters of GET ' +
+      '/events/history, including payload.<field>=<value> and metadata.<field>=<value>. ' +
+      'GET /events/asyncapi.json describes the messages of each channel.',
+  })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this message_id; browsers send it when they reconnect.',
+  })
+  @ApiOkResponse({
+    description: 'An endless text/event-stream.',
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string' },
+        example:
+          ': connected\nretry: 3000\n\nid: 8e1a5268-66c0-4efc-b6cb-a0c9c0e88a34\n' +
+          'event: karma.lifecycle\ndata: {"message_id":"8e1a5268-66c0-4efc-b6cb-a0c9c0e88a34",' +
+          '"channel":"karma.lifecycle","payload":{"user_id":"user-7","event":"birth",' +
+          '"occurred_at":"2026-12-03T09:00:00.000Z"},"timestamp":"2026-12-04T20:26:10.793Z"}\n\n',
+      },
+    },
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A filter or format is invalid; nothing is streamed.',
+  })
   async stream(
     @Query(FilterQueryPipe, createEventBusValidationPipe()) query: StreamQueryDto,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
@@ -57,7 +98,8 @@ export class EventsStreamController {
     const filter = toMessageFilter(query);
     const client = `${request.socket.remoteAddress}:${request.socket.remotePort} [${query.channels?.join(',') ?? '*'}]`;
     const { heartbeatMs, maxBufferedBytes } = this.options.stream;
-    const sink = new SseSink(response, maxBufferedBytes, client, this.logger);
+    const format = query.format ?? 'envelope';
+    const sink = new SseSink(response, maxBufferedBytes, client, this.logger, format);
     const session = new StreamSession(this.bus, filter, sink, SSE_LISTENER_NAME);
 
     // A bad filter throws here, before anything is written, and becomes a 400.

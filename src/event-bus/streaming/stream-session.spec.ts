@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
 import type { EventBusChannels } from '../channels/channel-map.interface.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
-import { EventBusModule } from '../event-bus.module.js';
 import { EventBusService } from '../event-bus.service.js';
 import { InvalidFilterException } from '../exceptions/invalid-filter.exception.js';
 import type { MessageFilter } from '../filtering/message-filter.interface.js';
 import type { EventBusModuleOptions } from '../interfaces/event-bus-options.interface.js';
+import { createTestingBus, type TestingBus } from '../testing/testing-bus.factory.js';
 import type { StreamEvent, StreamSink } from './stream-event.interface.js';
 import { StreamSession } from './stream-session.js';
 
@@ -54,17 +53,16 @@ class RecordingSink implements StreamSink {
 }
 
 describe('StreamSession', () => {
-  let moduleRef: TestingModule | undefined;
+  let testing: TestingBus<TestChannels> | undefined;
   let bus: EventBusService<TestChannels>;
   let sink: RecordingSink;
   let session: StreamSession | undefined;
 
   async function startBus(options: EventBusModuleOptions = {}): Promise<void> {
-    moduleRef = await Test.createTestingModule({
-      imports: [EventBusModule.forRoot({ http: false, channels: TEST_CHANNELS, ...options })],
-    }).compile();
-    await moduleRef.init();
-    bus = moduleRef.get<EventBusService<TestChannels>>(EventBusService);
+    testing = await createTestingBus<TestChannels>({
+      bus: { channels: TEST_CHANNELS, ...options },
+    });
+    bus = testing.bus;
     sink = new RecordingSink();
   }
 
@@ -83,21 +81,29 @@ describe('StreamSession', () => {
     return envelopes;
   }
 
-  /** Subscribers of each test channel, as `GET /events/channels` reports them. */
+  /** Ids of the messages the bus delivered, in delivery order, as its recorder saw them. */
+  function deliveredIds(): string[] {
+    return (testing?.recorder.list() ?? []).map((message) => message.message_id);
+  }
+
+  /**
+   * Subscribers of each test channel, as `GET /events/channels` reports them, without the
+   * recorder of the testing bus.
+   */
   async function subscriberCounts(): Promise<Record<string, number>> {
     const channels = await bus.channels();
     return Object.fromEntries(
       channels
         .filter((channel) => channel.name.startsWith('test.'))
-        .map((channel) => [channel.name, channel.subscribers]),
+        .map((channel) => [channel.name, channel.subscribers - 1]),
     );
   }
 
   afterEach(async () => {
     session?.stop();
     session = undefined;
-    await moduleRef?.close();
-    moduleRef = undefined;
+    await testing?.close();
+    testing = undefined;
   });
 
   describe('open()', () => {
@@ -168,6 +174,7 @@ describe('StreamSession', () => {
       await publishRange(5, 6);
 
       expect(sink.numbers()).toEqual([2, 3, 4, 5, 6]);
+      expect(sink.ids()).toEqual(deliveredIds().slice(1));
     });
 
     it('replays only filtered messages', async () => {
@@ -255,6 +262,7 @@ describe('StreamSession', () => {
       const expected = [...Array.from({ length: 1500 }, (_, i) => i + 1), 9999];
       expect(sink.numbers()).toEqual(expected);
       expect(new Set(sink.ids()).size).toBe(1501);
+      expect(sink.ids()).toEqual(deliveredIds().slice(1));
     });
 
     it('keeps order while flushing the buffer', async () => {

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Validate } from 'class-validator';
 import type { MessageFilter } from '../../filtering/message-filter.interface.js';
 import { FieldEqualityMapConstraint } from './field-equality-map.constraint.js';
@@ -5,6 +6,13 @@ import { FieldEqualityMapConstraint } from './field-equality-map.constraint.js';
 /** Filter parameters shared by `GET /events/history` and `GET /events/stream`. */
 export class FilterQueryDto {
   /** Channel names or patterns, comma-separated or repeated, such as `karma.*`. */
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 50,
+    description:
+      'Channel names or patterns in which * stands for one segment, comma-separated or repeated.',
+    example: ['karma.*'],
+  })
   @IsOptional()
   @IsArray({ message: 'channels must be a comma-separated list of channel names or patterns' })
   @ArrayMaxSize(50, { message: 'channels must list at most 50 names or patterns' })

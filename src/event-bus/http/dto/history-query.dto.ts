@@ -1,5 +1,11 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import {
+  INVALID_FORMAT_MESSAGE,
+  MESSAGE_FORMATS,
+  type MessageFormat,
+} from '../../cloudevents/message-format.js';
 import { MAX_HISTORY_LIMIT } from '../../event-bus.constants.js';
 import { HISTORY_ORDERS, type HistoryOrder } from '../../interfaces/history-query.interface.js';
 import { FilterQueryDto } from './filter-query.dto.js';
@@ -10,11 +16,16 @@ const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
 /** Query string of `GET /events/history`. */
 export class HistoryQueryDto extends FilterQueryDto {
   /** Only this channel; every channel when absent. */
+  @ApiPropertyOptional({
+    description: 'Only this channel; every channel when absent. Not together with channels.',
+    example: 'karma.feedback',
+  })
   @IsOptional()
   @IsString({ message: 'channel must be one channel name, such as karma.feedback' })
   channel?: string;
 
   /** Items per page. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_HISTORY_LIMIT, default: 50 })
   @IsOptional()
   @Transform(({ value }) => toStrictInteger(value))
   @IsInt({ message: LIMIT_MESSAGE })
@@ -23,17 +34,32 @@ export class HistoryQueryDto extends FilterQueryDto {
   limit?: number;
 
   /** Only messages newer than this message_id. */
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only messages published after this message_id, which must still be in history.',
+  })
   @IsOptional()
   @IsUUID('4', { message: 'after must be the message_id (a UUID v4) of a message in history' })
   after?: string;
 
   /** Only messages older than this message_id. */
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only messages published before this message_id, which must still be in history.',
+  })
   @IsOptional()
   @IsUUID('4', { message: 'before must be the message_id (a UUID v4) of a message in history' })
   before?: string;
 
   /** Newest first (`desc`, the default) or oldest first (`asc`). */
+  @ApiPropertyOptional({ enum: HISTORY_ORDERS, default: 'desc' })
   @IsOptional()
   @IsIn(HISTORY_ORDERS, { message: `order must be one of: ${HISTORY_ORDERS.join(', ')}` })
   order?: HistoryOrder;
+
+  /** `envelope` (the default) or `cloudevents`: the form in which messages are returned. */
+  @ApiPropertyOptional({ enum: MESSAGE_FORMATS, default: 'envelope' })
+  @IsOptional()
+  @IsIn(MESSAGE_FORMATS, { message: INVALID_FORMAT_MESSAGE })
+  format?: MessageFormat;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import type { MessageFormat } from '../../cloudevents/message-format.js';
 import type { StreamEvent, StreamSink } from '../stream-event.interface.js';
 import { frameSseEvent } from './sse-frame.js';
 
@@ -18,6 +19,7 @@ export class SseSink implements StreamSink {
     private readonly maxBufferedBytes: number,
     private readonly client: string,
     private readonly logger: Logger,
+    private readonly format: MessageFormat = 'envelope',
   ) {}
 
   /** Sends the headers and an opening comment, once, so clients see the stream open at once. */
@@ -34,7 +36,7 @@ export class SseSink implements StreamSink {
       return true;
     }
     this.open();
-    this.response.write(frameSseEvent(event));
+    this.response.write(frameSseEvent(event, this.format));
     return this.response.writableLength <= this.maxBufferedBytes;
   }
 
@@ -57,7 +59,7 @@ export class SseSink implements StreamSink {
     }
     this.open();
     if (event !== undefined) {
-      this.response.write(frameSseEvent(event));
+      this.response.write(frameSseEvent(event, this.format));
     }
     this.response.end();
   }

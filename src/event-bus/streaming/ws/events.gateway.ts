@@ -8,9 +8,14 @@ import {
   type OnGatewayDisconnect,
 } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import { ApiKeyGuard, assertAllowed } from '../../auth/api-key.guard.js';
+import {
+  formatFromQuery,
+  INVALID_FORMAT_MESSAGE,
+  type MessageFormat,
+} from '../../cloudevents/message-format.js';
 import { presentedKey } from '../../auth/api-key.verifier.js';
 import { EVENT_BUS_RESOLVED_OPTIONS } from '../../event-bus.constants.js';
 import type { ResolvedEventBusOptions } from '../../event-bus.options.js';
@@ -32,6 +37,8 @@ const CLOSE_FORBIDDEN = 4403;
 /** One WebSocket connection: its subscriptions and its entry in the clients registry. */
 interface Connection extends StreamClient {
   label: string;
+  /** From the `format` query parameter of the connection URL. */
+  format: MessageFormat;
   sessions: Map<string, StreamSession>;
 }
 
@@ -40,7 +47,7 @@ interface Connection extends StreamClient {
  * the SSE stream. Clients send `{ "event": "subscribe", "data": { channels, payload, metadata,
  * last_event_id, subscription_id } }` and `{ "event": "unsubscribe", "data": { subscription_id } }`.
  */
-@WebSocketGateway({ path: '/events/ws' })
+@WebSocketGateway({ path: '/events/ws', verifyClient: rejectInvalidFormat })
 export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('EventBus:WebSocket');
   private readonly connections = new WeakMap<WebSocket, Connection>();
@@ -58,6 +65,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
     const connection: Connection = {
       label: `${request?.socket.remoteAddress}:${request?.socket.remotePort}`,
+      format: formatFromQuery(requestUrl(request).searchParams) ?? 'envelope',
       sessions: new Map(),
       end: () => {
         socket.send(frameWsEvent('', { kind: 'shutdown' }));
@@ -105,6 +113,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
         this.options.stream.maxBufferedBytes,
         connection.label,
         this.logger,
+        connection.format,
       );
       const session = new StreamSession(this.bus, request.filter, sink, WS_LISTENER_NAME);
       session.open();
@@ -139,7 +148,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   /** Closes the connection unless it carries a key with the `read` scope (when keys are set). */
   private authorize(socket: WebSocket, request: IncomingMessage | undefined): boolean {
-    const url = new URL(request?.url ?? '/', 'http://localhost');
+    const url = requestUrl(request);
     const key = presentedKey(request?.headers ?? {}, url.searchParams.get('api_key') ?? undefined);
     try {
       assertAllowed(this.guard.verifier, key, 'read');
@@ -167,4 +176,34 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect {
         : 'The request failed; see the service log';
     socket.send(JSON.stringify({ event: 'error', data: { field, message } }));
   }
+}
+
+function requestUrl(request: IncomingMessage | undefined): URL {
+  return new URL(request?.url ?? '/', 'http://localhost');
+}
+
+/**
+ * Rejects a WebSocket upgrade with a 400 whose JSON body names `format` when the `format`
+ * parameter of the connection URL is repeated or not one of `MESSAGE_FORMATS`.
+ */
+function rejectInvalidFormat(
+  info: { req: IncomingMessage },
+  accept: (
+    verified: boolean,
+    code?: number,
+    message?: string,
+    headers?: OutgoingHttpHeaders,
+  ) => void,
+): void {
+  if (formatFromQuery(requestUrl(info.req).searchParams) !== undefined) {
+    accept(true);
+    return;
+  }
+  const body = {
+    statusCode: 400,
+    error: 'Bad Request',
+    message: [INVALID_FORMAT_MESSAGE],
+    field: 'format',
+  };
+  accept(false, 400, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8' });
 }

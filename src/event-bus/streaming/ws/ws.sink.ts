@@ -1,17 +1,29 @@
 import type { Logger } from '@nestjs/common';
 import type { WebSocket } from 'ws';
+import { toCloudEvent } from '../../cloudevents/cloud-event.mapper.js';
+import type { MessageFormat } from '../../cloudevents/message-format.js';
 import type { StreamEvent, StreamSink } from '../stream-event.interface.js';
 
 /** WebSocket close code for a client that fell too far behind (1008, policy violation). */
 const CLOSE_TOO_SLOW = 1008;
 
-/** Frames a stream event as the gateway's JSON message `{ event, data }`. */
-export function frameWsEvent(subscriptionId: string, event: StreamEvent): string {
+/**
+ * Frames a stream event as the gateway's JSON message `{ event, data }`. A message's data contains
+ * `envelope`, or `cloudevent` in the `cloudevents` format.
+ */
+export function frameWsEvent(
+  subscriptionId: string,
+  event: StreamEvent,
+  format: MessageFormat = 'envelope',
+): string {
   switch (event.kind) {
     case 'message':
       return JSON.stringify({
         event: 'message',
-        data: { subscription_id: subscriptionId, envelope: event.envelope },
+        data:
+          format === 'cloudevents'
+            ? { subscription_id: subscriptionId, cloudevent: toCloudEvent(event.envelope) }
+            : { subscription_id: subscriptionId, envelope: event.envelope },
       });
     case 'gap':
       return JSON.stringify({
@@ -34,13 +46,14 @@ export class WsSink implements StreamSink {
     private readonly maxBufferedBytes: number,
     private readonly client: string,
     private readonly logger: Logger,
+    private readonly format: MessageFormat = 'envelope',
   ) {}
 
   send(event: StreamEvent): boolean {
     if (this.socket.readyState !== this.socket.OPEN) {
       return true;
     }
-    this.socket.send(frameWsEvent(this.subscriptionId, event));
+    this.socket.send(frameWsEvent(this.subscriptionId, event, this.format));
     return this.socket.bufferedAmount <= this.maxBufferedBytes;
   }
 
