@@ -14,6 +14,8 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 /** Writes stream events to one HTTP response as Server-Sent Events. */
 export class SseSink implements StreamSink {
+  private opened = false;
+
   constructor(
     private readonly response: Response,
     private readonly maxBufferedBytes: number,
@@ -24,9 +26,10 @@ export class SseSink implements StreamSink {
 
   /** Sends the headers and an opening comment, once, so clients see the stream open at once. */
   open(): void {
-    if (this.response.headersSent) {
+    if (this.opened || this.response.headersSent) {
       return;
     }
+    this.opened = true;
     this.response.writeHead(200, SSE_HEADERS);
     this.response.write(': connected\nretry: 3000\n\n');
   }
