@@ -32,6 +32,18 @@ const UUID_PIPE = new ParseUUIDPipe({
     ),
 });
 
+/** Documents the 404 of a message id that is not (or no longer) in history. */
+const ApiMessageNotFound = () =>
+  ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'The message is not, or no longer, in history, or the id is not a UUID v4.',
+    example: {
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Message 3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f is not in history',
+    },
+  });
+
 /**
  * One message and the messages it caused, from history. Registered after the other `/events`
  * controllers, so its `:message_id` route never shadows `/events/history` and the like.
@@ -49,15 +61,7 @@ export class EventMessagesController {
   @Get(':message_id')
   @ApiOperation({ summary: 'Read one message from history' })
   @ApiOkResponse({ type: EnvelopeDto })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'The message is not, or no longer, in history, or the id is not a UUID v4.',
-    example: {
-      statusCode: 404,
-      error: 'Not Found',
-      message: 'Message 3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f is not in history',
-    },
-  })
+  @ApiMessageNotFound()
   async message(@Param('message_id', UUID_PIPE) messageId: string): Promise<Envelope> {
     const envelope = await this.bus.message(messageId);
     if (envelope === undefined) {
@@ -73,15 +77,7 @@ export class EventMessagesController {
     description: 'Follows metadata.causation_id recursively through the messages still in history.',
   })
   @ApiOkResponse({ type: MessageTraceDto })
-  @ApiNotFoundResponse({
-    type: ErrorResponseDto,
-    description: 'The message is not, or no longer, in history, or the id is not a UUID v4.',
-    example: {
-      statusCode: 404,
-      error: 'Not Found',
-      message: 'Message 3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f is not in history',
-    },
-  })
+  @ApiMessageNotFound()
   async trace(@Param('message_id', UUID_PIPE) messageId: string): Promise<MessageTrace> {
     const trace = await this.bus.trace(messageId);
     if (trace === undefined) {

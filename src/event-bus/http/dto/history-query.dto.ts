@@ -1,17 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
 import {
   INVALID_FORMAT_MESSAGE,
   MESSAGE_FORMATS,
   type MessageFormat,
 } from '../../cloudevents/message-format.js';
-import { MAX_HISTORY_LIMIT } from '../../event-bus.constants.js';
 import { HISTORY_ORDERS, type HistoryOrder } from '../../interfaces/history-query.interface.js';
 import { FilterQueryDto } from './filter-query.dto.js';
-import { toStrictInteger } from './query-transforms.js';
-
-const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`;
+import { PageLimit } from './page-limit.decorator.js';
 
 /** Query string of `GET /events/history`. */
 export class HistoryQueryDto extends FilterQueryDto {
@@ -25,12 +21,7 @@ export class HistoryQueryDto extends FilterQueryDto {
   channel?: string;
 
   /** Items per page. */
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_HISTORY_LIMIT, default: 50 })
-  @IsOptional()
-  @Transform(({ value }) => toStrictInteger(value))
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(MAX_HISTORY_LIMIT, { message: LIMIT_MESSAGE })
+  @PageLimit()
   limit?: number;
 
   /** Only messages newer than this message_id. */
