@@ -166,7 +166,7 @@ describeRedis('Redis transport start-up', () => {
 
     const starting = start('blocked-by-string');
 
-    await expect(starting).rejects.toThrow(`Redis key "${feedbackKey}" holds a string`);
+    await expect(starting).rejects.toThrow(`Redis key "${feedbackKey}" contains a string`);
     expect(await admin.get(feedbackKey)).toBe('not a stream');
   });
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Envelope, EnvelopeMetadata } from '../envelope/envelope.interface.js';
 
-/** What a publish inherits from the code it runs in: a message being handled, or a request. */
+/** Context a publish inherits from the code it runs in: a message being handled, or a request. */
 export interface MessageContextStore {
   /** The message being handled; a publish meanwhile is caused by it. */
   cause?: Envelope;

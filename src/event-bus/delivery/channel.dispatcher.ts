@@ -17,7 +17,7 @@ type EmitterListener = (envelope: Envelope) => void;
  *
  * Delivery is synchronous and queued: a message published from inside a handler is appended to
  * the queue and delivered after the current message has reached every subscriber, so each
- * subscriber sees a channel's messages in publish order and ping-pong between handlers cannot
+ * subscriber receives a channel's messages in publish order and ping-pong between handlers cannot
  * overflow the stack. Until `open()` is called, messages wait in the queue; after `close()`
  * they are dropped.
  */

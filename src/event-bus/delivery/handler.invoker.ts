@@ -16,7 +16,7 @@ const DEFAULT_RETRY_MAX_MS = 5_000;
 
 /**
  * Calls handlers with isolation: a throw, a rejection or a timeout is logged, counted, retried
- * as the subscriber's policy says and finally stored as a dead letter if asked, and never
+ * as the subscriber's policy sets and finally stored as a dead letter if asked, and never
  * reaches the publisher or other subscribers.
  */
 export class HandlerInvoker {

@@ -24,7 +24,7 @@ export interface RedisTransportOptions {
   maxDeliveries?: number;
   /** Delay before the first retry of a failed group message; doubles per retry. @default 100 */
   retryBaseMs?: number;
-  /** Longest delay between retries of a failed group message. @default 5000 */
+  /** Maximum delay between retries of a failed group message. @default 5000 */
   retryMaxMs?: number;
   /** How long start-up keeps trying to reach Redis before it fails. @default 10000 */
   connectTimeoutMs?: number;
@@ -42,7 +42,7 @@ export interface StreamOptions {
   maxBufferedBytes?: number;
 }
 
-/** What an API key allows: reading (history, streams) and publishing. */
+/** A permission an API key grants: reading (history, streams) or publishing. */
 export type ApiKeyScope = 'read' | 'publish';
 
 /** One API key and its scopes. */
@@ -60,7 +60,7 @@ export interface AuthOptions {
 
 /** Options of `EventBusModule.forRoot()` and of the factory given to `forRootAsync()`. */
 export interface EventBusModuleOptions {
-  /** Where messages are stored and carried. @default { type: 'memory' } */
+  /** Transport that stores and carries messages. @default { type: 'memory' } */
   transport?: MemoryTransportOptions | RedisTransportOptions;
   /** Channels added to the built-in `karma.*` channels. @default [] */
   channels?: ChannelDefinition[];

@@ -2,7 +2,7 @@ import type { ListenerCounters } from './listener-counters.js';
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
-/** What prom-client's registry reads from a metric it renders. */
+/** Shape of a metric as prom-client's registry reads it when rendering. */
 export interface ScrapedMetric {
   name: string;
   help: string;

@@ -1,6 +1,6 @@
 import type { Envelope } from '../envelope/envelope.interface.js';
 
-/** Why a stream could not resume from the position the client gave. */
+/** Reason a stream could not resume from the position the client gave. */
 export type GapReason = 'invalid_last_event_id' | 'unknown_last_event_id';
 
 /**
@@ -17,7 +17,7 @@ export interface StreamGap {
 export type StreamEvent =
   { kind: 'message'; envelope: Envelope } | { kind: 'gap'; gap: StreamGap } | { kind: 'shutdown' };
 
-/** Where a stream session writes; returns false when the client cannot keep up. */
+/** Destination of a stream session; `send` returns false when the client cannot keep up. */
 export interface StreamSink {
   send(event: StreamEvent): boolean;
   /** Ends the stream because the client fell too far behind. */

@@ -29,7 +29,7 @@ export class ConsumerGroupReader {
   private readonly createdGroups = new Set<string>();
   private readonly creations = new Map<string, Promise<void>>();
   private connected = false;
-  /** Where a group created from now on starts: `$` at first, `0` once a stream was deleted. */
+  /** Start id of groups created from now on: `$` at first, `0` once a stream was deleted. */
   private groupStartId = '$';
   private readonly reclaimCursors = new Map<string, string>();
   /** Per channel, the id after which this consumer's own pending entries are still to be read. */

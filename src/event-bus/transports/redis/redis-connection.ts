@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 
-/** Longest pause between two reconnect attempts. */
+/** Maximum pause between two reconnect attempts. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 /** Delay before reconnect attempt `attempt` (1-based): 50 ms doubling, capped at 2 s. */
@@ -66,7 +66,7 @@ export async function connectWithDeadline(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  // The socket error (such as ECONNREFUSED) says more than the failed command does.
+  // The socket error (such as ECONNREFUSED) explains more than the failed command does.
   const recordError = (error: Error) => (lastError = error);
   connection.on('error', recordError);
   for (let attempt = 1; ; attempt++) {

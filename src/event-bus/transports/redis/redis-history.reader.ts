@@ -19,7 +19,7 @@ interface HistoryEntry extends StreamPosition {
 }
 
 /**
- * Reads history from the channel streams, so every instance sees the same messages, also after a
+ * Reads history from the channel streams, so every instance reads the same messages, also after a
  * restart. Entry ids are unique and ordered across channels (see the publish script), so they
  * give the same total order on every instance.
  */

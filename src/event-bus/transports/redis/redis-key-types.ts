@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from './redis-keys.js';
 
 /**
- * Checks that no key the bus needs already holds another type of value.
- * @throws Error naming the key, the type it holds and the type expected
+ * Checks that no key the bus needs already contains another type of value.
+ * @throws Error naming the key, the type it contains and the type expected
  */
 export async function checkKeyTypes(
   redis: Redis,
@@ -33,7 +33,7 @@ export async function checkKeyTypes(
     const [key, type] = expected[index];
     if (actual !== 'none' && actual !== type) {
       throw new Error(
-        `Redis key "${key}" holds a ${String(actual)}, not a ${type}, so the event bus cannot ` +
+        `Redis key "${key}" contains a ${String(actual)}, not a ${type}, so the event bus cannot ` +
           'use it. Delete the key or choose another keyPrefix.',
       );
     }
