@@ -24,7 +24,10 @@ export function setupOpenApi(app: INestApplication): void {
     )
     .setVersion(version)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SECURITY_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer' }, BEARER_SECURITY_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'API key' },
+      BEARER_SECURITY_SCHEME,
+    )
     .build();
 
   const createDocument = (): OpenAPIObject => SwaggerModule.createDocument(app, config);

@@ -172,10 +172,25 @@ export class EventBusService<M extends object = EventBusChannels> {
     );
   }
 
-  /** Calls a handler with every later message of every channel until unsubscribed. */
-  subscribeAll(handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+  /**
+   * Calls a handler with every later message of every channel until unsubscribed, with the
+   * same filter and delivery options as `subscribe()` (consumer groups need a channel).
+   */
+  subscribeAll(
+    handler: MessageHandler,
+    options: Omit<SubscribeOptions, 'group'> = {},
+  ): Subscription {
     const name = options.name ?? (handler.name || 'anonymous');
-    return this.dispatcher.subscribe(ALL_CHANNELS, handler, name);
+    const filter = compileFilter(options.filter, this.registry.names());
+    const { timeoutMs, retry, deadLetter } = options;
+    return this.dispatcher.subscribe(
+      ALL_CHANNELS,
+      filtered(handler, filter),
+      name,
+      undefined,
+      { timeoutMs, retry, deadLetter },
+      isAsyncFunction(handler),
+    );
   }
 
   /**
