@@ -271,8 +271,8 @@ describeRedis('EventBusService on Redis', () => {
     TIME_LIMIT_MS * 3,
   );
 
-  // Entry ids are per stream, so a message published after the marker on another channel in the
-  // same millisecond can sort before it; README promises `after` keeps messages published later.
+  // Across channels: a message published after the marker on another channel, even in the same
+  // millisecond, must come after it, because entry ids are ordered across all channel streams.
   it(
     'pages Redis history exactly once',
     async () => {
