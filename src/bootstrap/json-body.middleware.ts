@@ -17,7 +17,7 @@ const BODY_ERRORS: Record<string, string> = {
 };
 
 /**
- * Parses JSON bodies up to `limitBytes` and answers body errors in the shape of other 4xx
+ * Parses JSON bodies up to `limitBytes` and returns body errors in the shape of other 4xx
  * responses, naming `body`: 413 above the limit, 400 for invalid JSON or for a `__proto__`,
  * `constructor` or `prototype` key at any depth.
  */

@@ -21,7 +21,7 @@ export class EventBusCore {
   readonly context = new MessageContext();
   readonly invoker: HandlerInvoker;
   readonly dispatcher: ChannelDispatcher;
-  /** How the bus writes log lines. */
+  /** Format of the bus's log lines. */
   readonly logFormat: LogFormat;
   /** False once the app began shutting down: publishes are then rejected. */
   accepting = true;

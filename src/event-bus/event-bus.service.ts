@@ -279,7 +279,7 @@ export class EventBusService<M extends object = EventBusChannels> {
     };
   }
 
-  /** The bus's Prometheus metrics. */
+  /** Renders the bus's Prometheus metrics in the text format. */
   metrics(): Promise<string> {
     return this.core.metrics.render();
   }

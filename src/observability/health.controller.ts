@@ -52,7 +52,7 @@ export class HealthController {
     private readonly bus: EventBusHealthIndicator,
   ) {}
 
-  /** Liveness: the process answers HTTP. */
+  /** Liveness: the process responds to HTTP. */
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers HTTP' })
   @ApiOkResponse({

@@ -9,9 +9,9 @@ const SCAN_BATCH = 500;
 /**
  * Pages through history keeping only messages that match a filter.
  *
- * The scan reads unfiltered pages until it has one match more than the limit (so it knows
- * whether to return a cursor) or history ends; its cost grows with the messages scanned, which
- * history capacity bounds.
+ * The scan reads unfiltered pages until it has one match more than the limit, which decides
+ * whether to return a cursor, or until history ends. Its cost grows with the messages scanned,
+ * and history capacity bounds those.
  */
 export async function readFilteredHistory(
   transport: EventBusTransport,

@@ -17,7 +17,7 @@ export interface EventBusStatus {
   transport: 'memory' | 'redis';
   /** True once `@OnChannel` listeners are bound and delivery has started. */
   listenersBound: boolean;
-  /** True when the transport answered a ping just now (always true in memory). */
+  /** True when the transport replied to a ping just now (always true in memory). */
   transportReachable: boolean;
   /** False once the app began shutting down. */
   accepting: boolean;

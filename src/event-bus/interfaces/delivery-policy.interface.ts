@@ -4,7 +4,7 @@ export interface RetryPolicy {
   attempts: number;
   /** Delay before the first retry; it doubles with each retry, with jitter. @default 100 */
   baseMs?: number;
-  /** Longest delay between two tries. @default 5000 */
+  /** Maximum delay between two tries. @default 5000 */
   maxMs?: number;
 }
 

@@ -11,7 +11,7 @@ export interface OnChannelOptions extends DeliveryPolicy {
   filter?: Omit<MessageFilter, 'channels'>;
 }
 
-/** What `@OnChannel` records on a method: one entry per decorator. */
+/** Record that `@OnChannel` stores on a method: one entry per decorator. */
 export interface OnChannelMetadata {
   channel: string;
   options: OnChannelOptions;

@@ -1,4 +1,4 @@
-/** How the bus writes its log lines: plain text, or objects for a JSON logger. */
+/** Format of the bus's log lines: plain text, or objects for a JSON logger. */
 export type LogFormat = 'text' | 'json';
 
 /** Ids a log line refers to. */

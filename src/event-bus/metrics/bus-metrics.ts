@@ -12,7 +12,7 @@ export type GaugeReader = () => Promise<{ labels: Record<string, string>; value:
  * The bus's Prometheus metrics, in a registry of its own so that two apps in one process never
  * share counters. Names start with `event_bus_`.
  *
- * Publishing and delivery only add to plain numbers; prom-client sees them at scrape time,
+ * Publishing and delivery only add to plain numbers; prom-client reads them at scrape time,
  * because its own counters hash their labels on every increment, which cost more than the
  * rest of a publish.
  */

@@ -10,7 +10,7 @@ export interface PayloadIssue {
 /** A compiled payload check: returns the first issue, or undefined when the payload is valid. */
 export type PayloadCheck = (payload: unknown) => PayloadIssue | undefined;
 
-/** Compiles channel payload schemas with one Ajv instance that knows `schemas/event_bus.json`. */
+/** Compiles channel payload schemas with one Ajv instance that has `schemas/event_bus.json` loaded. */
 export class PayloadValidator {
   private readonly ajv = new Ajv2020({ allErrors: false, strict: false });
 

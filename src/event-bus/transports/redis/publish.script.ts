@@ -24,8 +24,8 @@ else
   redis.call('HSET', KEYS[4], 'ms', string.format('%d', ms), 'seq', 0)
 end
 
-local wanted = string.format('%d-%d', ms, seq)
-local ok, entry_id = pcall(redis.call, 'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], wanted, 'envelope', ARGV[3])
+local requested_id = string.format('%d-%d', ms, seq)
+local ok, entry_id = pcall(redis.call, 'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], requested_id, 'envelope', ARGV[3])
 if not ok then
   entry_id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'envelope', ARGV[3])
 end

@@ -13,7 +13,7 @@ export function reconnectDelayMs(attempt: number): number {
  * Creates a connection that reconnects with backoff and logs each loss and recovery once.
  *
  * Command connections fail fast while disconnected (no offline queue), so a publish during an
- * outage is rejected at once instead of hanging; blocking readers keep their queue and wait.
+ * outage is rejected at once instead of hanging. Blocking readers keep their queue and wait.
  */
 export function createRedisConnection(
   url: string,
