@@ -10,6 +10,7 @@ import type { RedisKeys } from './redis-keys.js';
 import type { ResolvedRedisTransportOptions } from './redis-transport.options.js';
 import { retryDelayMs } from '../../delivery/retry-backoff.js';
 import { envelopeOf, type RawStreamEntry } from './stream-entries.js';
+import { untilAborted } from './until-aborted.js';
 
 type XReadReply = [key: string, entries: RawStreamEntry[]][] | null;
 
@@ -120,7 +121,7 @@ export class ConsumerGroupReader {
     while (!this.abort.signal.aborted) {
       try {
         const channels = await this.ensureGroups();
-        const reply = await this.read(channels);
+        const reply = await untilAborted(this.read(channels), this.abort.signal);
         if (failures > 0) {
           this.logger.log(`Group ${this.group} reader resumed after ${failures} failed read(s)`);
           failures = 0;

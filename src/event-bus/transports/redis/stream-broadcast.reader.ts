@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliverFunction } from '../event-bus-transport.interface.js';
 import { reconnectDelayMs } from './redis-connection.js';
 import { envelopeOf, type RawStreamEntry } from './stream-entries.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Entries read per stream and call. */
 const READ_COUNT = 500;
@@ -63,7 +64,7 @@ export class StreamBroadcastReader {
     let failures = 0;
     while (!this.abort.signal.aborted) {
       try {
-        const reply = (await this.connection.call(
+        const read = this.connection.call(
           'XREAD',
           'COUNT',
           READ_COUNT,
@@ -72,7 +73,8 @@ export class StreamBroadcastReader {
           'STREAMS',
           ...this.keys,
           ...this.lastIds,
-        )) as XReadReply;
+        ) as Promise<XReadReply>;
+        const reply = await untilAborted(read, this.abort.signal);
         if (failures > 0) {
           this.logger.log(`Broadcast reader resumed after ${failures} failed read(s)`);
           failures = 0;
