@@ -217,6 +217,39 @@ describe('MessageHistory', () => {
       );
     });
 
+    it('tracks evictions between lookups', () => {
+      const history = new MessageHistory(3);
+      const ids: string[] = [];
+      for (let index = 0; index < 1_000; index++) {
+        const id = `m${index}`;
+        ids.push(id);
+        history.append(envelope(id, ORDERS));
+
+        // Every 7 appends, check every id: the last 3 are retained, the older ones evicted.
+        const retained = ids.slice(-3);
+        const evicted = ids.slice(0, -3);
+        expect(history.contains(id)).toBe(true);
+        if (index % 7 === 0) {
+          expect(retained.every((kept) => history.get(kept)?.message_id === kept)).toBe(true);
+          expect(evicted.some((gone) => history.contains(gone))).toBe(false);
+        }
+      }
+    });
+
+    it('finds cursors after many appends without lookups', () => {
+      const history = new MessageHistory(5);
+      for (let index = 0; index < 100; index++) {
+        history.append(envelope(`o${index}`, ORDERS));
+        history.append(envelope(`p${index}`, PAYMENTS));
+      }
+
+      const page = history.query(query({ after: 'o96', limit: 10 }));
+
+      expect(idsOf(page.items)).toEqual(['p96', 'o97', 'p97', 'o98', 'p98', 'o99', 'p99']);
+      expect(history.contains('o94')).toBe(false);
+      expect(history.contains('o95')).toBe(true);
+    });
+
     it('bounds memory by capacity', () => {
       const history = new MessageHistory(10);
       const ids: string[] = [];

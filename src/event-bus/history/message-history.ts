@@ -10,16 +10,27 @@ interface ChannelRange {
   high: number;
 }
 
+/** Position of a message: its channel's ring and its sequence number. */
+interface MessagePosition {
+  ring: RingBuffer<Envelope>;
+  sequence: number;
+}
+
 /**
  * Keeps the most recent messages of each channel in a bounded ring and pages through them.
  *
  * Every message gets a sequence number in publish order across channels; cursors are message
  * ids mapped to those numbers. A query costs O(limit x channels + log capacity), whatever the
  * number of messages retained.
+ *
+ * The id index is built by lookups, not by `append`: publishing pays nothing for it, and a lookup
+ * first indexes the messages appended since the previous one, so each message is indexed once.
  */
 export class MessageHistory {
   private readonly rings = new Map<string, RingBuffer<Envelope>>();
-  private readonly sequenceById = new Map<string, number>();
+  private readonly positionById = new Map<string, MessagePosition>();
+  /** Sequence number of the newest message in `positionById`. */
+  private indexedThrough = 0;
   private lastSequence = 0;
 
   constructor(private readonly capacityPerChannel: number) {}
@@ -30,13 +41,7 @@ export class MessageHistory {
       ring = new RingBuffer<Envelope>(this.capacityPerChannel);
       this.rings.set(envelope.channel, ring);
     }
-
-    const sequence = ++this.lastSequence;
-    const evicted = ring.push(envelope, sequence);
-    if (evicted !== undefined) {
-      this.sequenceById.delete(evicted.message_id);
-    }
-    this.sequenceById.set(envelope.message_id, sequence);
+    ring.push(envelope, ++this.lastSequence);
   }
 
   /** Messages of a channel currently retained. */
@@ -46,22 +51,57 @@ export class MessageHistory {
 
   /** Returns a retained message by id, or undefined. */
   get(messageId: string): Envelope | undefined {
-    const sequence = this.sequenceById.get(messageId);
-    if (sequence === undefined) {
+    const position = this.locate(messageId);
+    if (position === undefined) {
       return undefined;
     }
-    for (const ring of this.rings.values()) {
-      const index = ring.indexAfter(sequence - 1);
-      if (index < ring.size && ring.sequenceAt(index) === sequence) {
-        return ring.at(index);
-      }
-    }
-    return undefined;
+    const { ring, sequence } = position;
+    return ring.at(ring.indexAfter(sequence - 1));
   }
 
   /** Returns true when the message is still retained. */
   contains(messageId: string): boolean {
-    return this.sequenceById.has(messageId);
+    return this.locate(messageId) !== undefined;
+  }
+
+  /** Returns where a retained message is, or undefined when it was evicted or never stored. */
+  private locate(messageId: string): MessagePosition | undefined {
+    if (this.indexedThrough < this.lastSequence) {
+      this.indexNewMessages();
+    }
+    const position = this.positionById.get(messageId);
+    if (position === undefined) {
+      return undefined;
+    }
+    // Evicted messages stay in the index until the next rebuild. A channel's ring keeps every
+    // sequence after its oldest one, so the message is retained exactly when it is not older.
+    const { ring, sequence } = position;
+    return ring.size > 0 && ring.sequenceAt(0) <= sequence ? position : undefined;
+  }
+
+  /**
+   * Adds the messages appended since the last lookup to the index. When evicted entries would
+   * make up more than half of it, the index is rebuilt from the rings, so its size stays below
+   * twice the number of messages retained.
+   */
+  private indexNewMessages(): void {
+    let retained = 0;
+    this.rings.forEach((ring) => (retained += ring.size));
+    const unindexed = this.lastSequence - this.indexedThrough;
+    if (this.positionById.size + unindexed > 2 * retained) {
+      this.positionById.clear();
+      this.indexedThrough = 0;
+    }
+
+    for (const ring of this.rings.values()) {
+      for (let index = ring.indexAfter(this.indexedThrough); index < ring.size; index++) {
+        this.positionById.set(ring.at(index).message_id, {
+          ring,
+          sequence: ring.sequenceAt(index),
+        });
+      }
+    }
+    this.indexedThrough = this.lastSequence;
   }
 
   /**
@@ -94,15 +134,15 @@ export class MessageHistory {
     if (messageId === undefined) {
       return undefined;
     }
-    const sequence = this.sequenceById.get(messageId);
-    if (sequence === undefined) {
+    const position = this.locate(messageId);
+    if (position === undefined) {
       throw new InvalidHistoryQueryException(
         parameter,
         messageId,
         'the message_id of a message still in history (it may have been evicted)',
       );
     }
-    return sequence;
+    return position.sequence;
   }
 
   /** Merges the ranges oldest first, taking the smallest sequence at each step. */

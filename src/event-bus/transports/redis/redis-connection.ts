@@ -26,9 +26,8 @@ export function createRedisConnection(
     enableOfflineQueue: !options.failFast,
     maxRetriesPerRequest: options.failFast ? 1 : null,
     retryStrategy: reconnectDelayMs,
-    // Commands issued in the same tick go out in one write: concurrent publishes, acks and
-    // history reads batch by themselves. Blocking readers send one command at a time anyway.
-    enableAutoPipelining: options.failFast,
+    // No auto-pipelining: in the benchmarks it made awaited publishes about 1.25x slower and
+    // left 100 concurrent publishes as fast as without it.
     connectionName: `karma-event-bus:${role}`,
   };
   const connection = new Redis(url, redisOptions);
