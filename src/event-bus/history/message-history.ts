@@ -81,8 +81,8 @@ export class MessageHistory {
 
   /**
    * Adds the messages appended since the last lookup to the index. When evicted entries would
-   * make up more than half of it, the index is rebuilt from the rings, so its size stays below
-   * twice the number of messages retained.
+   * make up more than half of it, the index is rebuilt from the rings, so it never contains more
+   * than twice as many entries as there are messages retained.
    */
   private indexNewMessages(): void {
     let retained = 0;
