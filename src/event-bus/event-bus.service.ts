@@ -9,11 +9,7 @@ import type {
   EventBusChannels,
   PayloadOf,
 } from './channels/channel-map.interface.js';
-import { combineSubscriptions, filtered, withTimeout } from './delivery/subscription-helpers.js';
 import { BusShuttingDownException } from './exceptions/bus-shutting-down.exception.js';
-import { expandChannels, isChannelPattern } from './filtering/channel-pattern.js';
-import { isAsyncFunction } from './context/message-context.js';
-import { compileFilter } from './filtering/compiled-filter.js';
 import type { MessageFilter } from './filtering/message-filter.interface.js';
 import { readFilteredHistory } from './history/filtered-history.reader.js';
 import { readTrace } from './history/trace.reader.js';
@@ -26,7 +22,8 @@ import {
   type KarmaFeedbackPayload,
   type KarmaLifecyclePayload,
 } from './channels/karma.channels.js';
-import { ALL_CHANNELS, type ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import type { ChannelDispatcher } from './delivery/channel.dispatcher.js';
+import { SubscriptionBuilder } from './delivery/subscription.builder.js';
 import type { ListenerFailureReporter } from './delivery/listener-failure.reporter.js';
 import type { Envelope, EnvelopeMetadata } from './envelope/envelope.interface.js';
 import type { EnvelopeFactory } from './envelope/envelope.factory.js';
@@ -56,7 +53,7 @@ export class EventBusService<M extends object = EventBusChannels> {
   private readonly factory: EnvelopeFactory;
   private readonly dispatcher: ChannelDispatcher;
   private readonly failures: ListenerFailureReporter;
-  private readonly publishedByChannel = new Map<string, number>();
+  private readonly subscriptions: SubscriptionBuilder;
 
   constructor(
     private readonly core: EventBusCore,
@@ -68,6 +65,12 @@ export class EventBusService<M extends object = EventBusChannels> {
       dispatcher: this.dispatcher,
       failures: this.failures,
     } = core);
+    this.subscriptions = new SubscriptionBuilder(
+      this.registry,
+      this.dispatcher,
+      transport,
+      core.context,
+    );
     transport.attach((envelope) => this.dispatcher.dispatch(envelope));
     core.invoker.setDeadLetterSink((letter) => transport.addDeadLetter(letter));
   }
@@ -99,7 +102,6 @@ export class EventBusService<M extends object = EventBusChannels> {
       return Promise.reject(new BusShuttingDownException(channel));
     }
 
-    this.publishedByChannel.set(channel, (this.publishedByChannel.get(channel) ?? 0) + 1);
     this.core.metrics.published(channel);
     const stored = this.transport.publish(envelope);
     const typed = envelope as Envelope<C, ChannelMapOf<M>[C]>;
@@ -123,31 +125,7 @@ export class EventBusService<M extends object = EventBusChannels> {
     options?: SubscribeOptions,
   ): Subscription;
   subscribe(channel: string, handler: MessageHandler<never>, options: SubscribeOptions = {}) {
-    const names = this.registry.names();
-    const channels = isChannelPattern(channel)
-      ? expandChannels([channel], names)
-      : [this.registry.get(channel).name];
-    const filter = compileFilter({ ...options.filter, channels }, names);
-    const name = options.name ?? (handler.name || 'anonymous');
-    const isAsync = isAsyncFunction(handler);
-    const target = filtered(handler as MessageHandler, filter);
-    const { timeoutMs, retry, deadLetter } = options;
-    const policy = { timeoutMs, retry, deadLetter };
-
-    if (options.group !== undefined && this.transport.subscribeGroup !== undefined) {
-      const group = options.group;
-      const context = this.core.context;
-      const inContext: MessageHandler = (envelope) =>
-        context.runHandler(envelope, () => target(envelope), true);
-      return combineSubscriptions(
-        channel,
-        name,
-        channels.map((one) =>
-          this.transport.subscribeGroup!(one, group, withTimeout(inContext, timeoutMs), name),
-        ),
-      );
-    }
-    return this.dispatcher.subscribe(channel, target, name, channels, policy, isAsync);
+    return this.subscriptions.channel(channel, handler as MessageHandler, options);
   }
 
   /**
@@ -160,16 +138,7 @@ export class EventBusService<M extends object = EventBusChannels> {
     handler: MessageHandler<AnyChannelEnvelope<ChannelMapOf<M>>>,
     options: Pick<SubscribeOptions, 'name'> = {},
   ): Subscription {
-    const compiled = compileFilter(filter, this.registry.names());
-    const name = options.name ?? (handler.name || 'anonymous');
-    const label = filter.channels?.join(',') ?? ALL_CHANNELS;
-    const channels = filter.channels === undefined ? [] : compiled.channels;
-    return this.dispatcher.subscribeWide(
-      label,
-      filtered(handler as MessageHandler, compiled),
-      name,
-      channels,
-    );
+    return this.subscriptions.matching(filter, handler as MessageHandler, options);
   }
 
   /**
@@ -180,17 +149,7 @@ export class EventBusService<M extends object = EventBusChannels> {
     handler: MessageHandler,
     options: Omit<SubscribeOptions, 'group'> = {},
   ): Subscription {
-    const name = options.name ?? (handler.name || 'anonymous');
-    const filter = compileFilter(options.filter, this.registry.names());
-    const { timeoutMs, retry, deadLetter } = options;
-    return this.dispatcher.subscribe(
-      ALL_CHANNELS,
-      filtered(handler, filter),
-      name,
-      undefined,
-      { timeoutMs, retry, deadLetter },
-      isAsyncFunction(handler),
-    );
+    return this.subscriptions.everyChannel(handler, options);
   }
 
   /**
@@ -226,7 +185,7 @@ export class EventBusService<M extends object = EventBusChannels> {
       names.map(async (name) => ({
         name,
         description: this.registry.get(name).description ?? null,
-        published: this.publishedByChannel.get(name) ?? 0,
+        published: this.core.metrics.publishedCount(name),
         in_history: await this.transport.retained(name),
         subscribers:
           this.dispatcher.subscriberCount(name) + (this.transport.groupListenerCount?.(name) ?? 0),
@@ -256,7 +215,8 @@ export class EventBusService<M extends object = EventBusChannels> {
     }
 
     const original = letter.envelope;
-    const envelope = await this.factoryPublish(original.channel, original.payload, {
+    const untyped = this as unknown as EventBusService<Record<string, unknown>>;
+    const envelope = await untyped.publish(original.channel, original.payload, {
       ...original.metadata,
       causation_id: original.message_id,
     });
@@ -321,18 +281,6 @@ export class EventBusService<M extends object = EventBusChannels> {
     options?: SubscribeOptions,
   ) {
     return this.withBuiltInChannels().subscribe(KARMA_ANALYTICS, handler, options);
-  }
-
-  private factoryPublish(
-    channel: string,
-    payload: unknown,
-    metadata: EnvelopeMetadata,
-  ): Promise<Envelope> {
-    return (this as unknown as EventBusService<Record<string, unknown>>).publish(
-      channel,
-      payload,
-      metadata,
-    );
   }
 
   /** This bus typed with the built-in channel map, for the karma convenience methods. */

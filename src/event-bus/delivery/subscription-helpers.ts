@@ -1,3 +1,4 @@
+import type { MessageContext } from '../context/message-context.js';
 import type { CompiledFilter } from '../filtering/compiled-filter.js';
 import { isThenable, settleWithin } from './handler-timeout.js';
 import type { MessageHandler, Subscription } from '../interfaces/subscription.interface.js';
@@ -45,4 +46,18 @@ export function withTimeout(
     const result = handler(envelope);
     return isThenable(result) ? settleWithin(result, timeoutMs) : result;
   };
+}
+
+/**
+ * Wraps the handler of a consumer-group listener: it runs in the message's causation context
+ * and, with `timeoutMs`, counts as failed when it does not settle in time.
+ */
+export function groupHandler(
+  context: MessageContext,
+  handler: MessageHandler,
+  timeoutMs: number | undefined,
+): MessageHandler {
+  const inContext: MessageHandler = (envelope) =>
+    context.runHandler(envelope, () => handler(envelope), true);
+  return withTimeout(inContext, timeoutMs);
 }

@@ -64,6 +64,11 @@ export class BusMetrics {
     counter.count++;
   }
 
+  /** Returns how many messages were published on a channel since start. */
+  publishedCount(channel: string): number {
+    return this.publishedByChannel.get(channel)?.count ?? 0;
+  }
+
   /** Returns the counters of a listener on a channel; callers keep them to skip this lookup. */
   forListener(channel: string, listener: string): ListenerChannelMetrics {
     const key = `${channel}\u0000${listener}`;
