@@ -21,7 +21,10 @@ const KILL_CYCLES = 3;
 const RESOLVED_PER_PHASE = 400;
 /** Rejections to see during each outage before restarting Redis. */
 const REJECTIONS_PER_OUTAGE = 20;
-/** A producer that got this many rejections in a row waits until Redis is reachable again. */
+/**
+ * A producer that got this many rejections in a row waits until Redis is reachable again, or
+ * until the outage begins.
+ */
 const REJECTIONS_BEFORE_WAITING = 10;
 
 /** Every publish must settle this fast, also the ones in flight when Redis dies. */
@@ -135,10 +138,14 @@ describeOwnRedis('EventBusService when Redis is killed', () => {
         attempts.push(attempt);
         rejectedInRow = attempt.outcome === 'resolved' ? 0 : rejectedInRow + 1;
         if (rejectedInRow >= REJECTIONS_BEFORE_WAITING) {
+          // Rejections that came before the outage began (while the kill was under way) must
+          // not park the producer for the outage, which needs rejections of its own.
+          const parkedInOutage = outage;
           await waitFor(
-            async () => stop || (await bus.status()).transportReachable,
+            async () =>
+              stop || outage !== parkedInOutage || (await bus.status()).transportReachable,
             LOAD_TIME_LIMIT_MS,
-            'Redis to answer again',
+            'Redis to answer again, or the outage to begin',
           );
           rejectedInRow = 0;
         }
