@@ -4,24 +4,33 @@ import {
   NotFoundException,
   Param,
   ParseUUIDPipe,
+  Query,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import type { CloudEventJson } from '../cloudevents/cloud-event.interface.js';
+import { formatMessage, type MessageFormat } from '../cloudevents/message-format.js';
 import type { Envelope } from '../envelope/envelope.interface.js';
 import { EventBusService } from '../event-bus.service.js';
 import type { MessageTrace } from '../interfaces/message-trace.interface.js';
+import { CloudEventDto } from './dto/cloud-event.dto.js';
 import { EnvelopeDto } from './dto/envelope.dto.js';
 import { ErrorResponseDto } from './dto/error-response.dto.js';
+import { MessageFormatQueryDto } from './dto/message-format-query.dto.js';
 import { MessageTraceDto } from './dto/message-trace.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
+import { createEventBusValidationPipe } from './validation.pipe.js';
 import { ApiKeyAuth } from './openapi.decorators.js';
 
 const UUID_PIPE = new ParseUUIDPipe({
@@ -44,6 +53,29 @@ const ApiMessageNotFound = () =>
     },
   });
 
+/** Documents the 400 of an invalid `format` or an unknown query parameter. */
+const ApiInvalidFormat = () =>
+  ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'format is not envelope or cloudevents, or the query has another parameter.',
+    example: {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: ['format must be one of: envelope, cloudevents'],
+      field: 'format',
+    },
+  });
+
+/** A message trace with each message in the requested form. */
+type FormattedTrace = MessageTrace<Envelope | CloudEventJson>;
+
+function formatTrace(trace: MessageTrace, format: MessageFormat): FormattedTrace {
+  return {
+    message: formatMessage(trace.message, format),
+    caused: trace.caused.map((child) => formatTrace(child, format)),
+  };
+}
+
 /**
  * One message and the messages it caused, from history. Registered after the other `/events`
  * controllers, so its `:message_id` route never shadows `/events/history` and the like.
@@ -57,32 +89,48 @@ const ApiMessageNotFound = () =>
 export class EventMessagesController {
   constructor(private readonly bus: EventBusService) {}
 
-  /** Returns one message from history; 404 when it is not (or no longer) there. */
+  /** Returns one message from history, as an envelope or a CloudEvent; 404 when it is not there. */
   @Get(':message_id')
   @ApiOperation({ summary: 'Read one message from history' })
-  @ApiOkResponse({ type: EnvelopeDto })
+  @ApiExtraModels(EnvelopeDto, CloudEventDto)
+  @ApiOkResponse({
+    description: 'The envelope, or a CloudEvent with format=cloudevents.',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(EnvelopeDto) }, { $ref: getSchemaPath(CloudEventDto) }],
+    },
+  })
+  @ApiInvalidFormat()
   @ApiMessageNotFound()
-  async message(@Param('message_id', UUID_PIPE) messageId: string): Promise<Envelope> {
+  async message(
+    @Param('message_id', UUID_PIPE) messageId: string,
+    @Query(createEventBusValidationPipe()) query: MessageFormatQueryDto,
+  ): Promise<Envelope | CloudEventJson> {
     const envelope = await this.bus.message(messageId);
     if (envelope === undefined) {
       throw new NotFoundException(`Message ${messageId} is not in history`);
     }
-    return envelope;
+    return formatMessage(envelope, query.format ?? 'envelope');
   }
 
   /** Returns the message and, recursively, the messages it caused that are still in history. */
   @Get(':message_id/trace')
   @ApiOperation({
     summary: 'Read a message and the messages it caused',
-    description: 'Follows metadata.causation_id recursively through the messages still in history.',
+    description:
+      'Follows metadata.causation_id recursively through the messages still in history. ' +
+      'With format=cloudevents, each message is a CloudEvent.',
   })
   @ApiOkResponse({ type: MessageTraceDto })
+  @ApiInvalidFormat()
   @ApiMessageNotFound()
-  async trace(@Param('message_id', UUID_PIPE) messageId: string): Promise<MessageTrace> {
+  async trace(
+    @Param('message_id', UUID_PIPE) messageId: string,
+    @Query(createEventBusValidationPipe()) query: MessageFormatQueryDto,
+  ): Promise<FormattedTrace> {
     const trace = await this.bus.trace(messageId);
     if (trace === undefined) {
       throw new NotFoundException(`Message ${messageId} is not in history`);
     }
-    return trace;
+    return formatTrace(trace, query.format ?? 'envelope');
   }
 }
