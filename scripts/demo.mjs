@@ -3,6 +3,7 @@
 //
 // Usage: npm run demo
 // The service is reached at KARMA_BUS_URL (default http://127.0.0.1:3000) and nowhere else.
+// KARMA_BUS_API_KEY, when set, is sent as X-API-Key; it needs the read and publish scopes.
 // Needs Node 20 or later for the built-in fetch; it has no other dependencies.
 
 import { readFile } from 'node:fs/promises';
@@ -26,7 +27,12 @@ class HttpError extends DemoError {
     const detail = body?.message ?? body;
     const listed = Array.isArray(detail) ? detail.join('; ') : detail;
     const text = typeof listed === 'string' ? listed.replace(/\.$/, '') : JSON.stringify(listed);
-    const hint = status === 404 ? ' Check that KARMA_BUS_URL is the base URL of the service.' : '';
+    const hint =
+      status === 404
+        ? ' Check that KARMA_BUS_URL is the base URL of the service.'
+        : status === 401 || status === 403
+          ? ' Set KARMA_BUS_API_KEY to a key with the read and publish scopes.'
+          : '';
     super(`${method} ${url} failed with HTTP ${status}: ${text}.${hint}`);
   }
 }
@@ -34,7 +40,7 @@ class HttpError extends DemoError {
 async function main() {
   const baseUrl = parseBaseUrl(process.env.KARMA_BUS_URL);
   const sample = await loadSample();
-  const client = createClient(baseUrl);
+  const client = createClient(baseUrl, process.env.KARMA_BUS_API_KEY ?? '');
 
   console.log(`Karma service: ${baseUrl.href}`);
   const newestBefore = await newestMessageId(client);
@@ -90,8 +96,12 @@ async function loadSample() {
   return sample;
 }
 
-/** Creates a JSON client whose requests never leave `baseUrl`: routes are relative, redirects fail. */
-function createClient(baseUrl) {
+/**
+ * Creates a JSON client whose requests never leave `baseUrl`: routes are relative, redirects fail.
+ * A non-empty `apiKey` goes in the X-API-Key header of every request.
+ */
+function createClient(baseUrl, apiKey) {
+  const keyHeader = apiKey === '' ? {} : { 'x-api-key': apiKey };
   return {
     async request(method, route, body) {
       const url = new URL(route, baseUrl);
@@ -99,7 +109,8 @@ function createClient(baseUrl) {
       try {
         response = await fetch(url, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers:
+            body === undefined ? keyHeader : { ...keyHeader, 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
           redirect: 'error',
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

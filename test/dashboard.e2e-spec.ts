@@ -24,7 +24,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DashboardModule } from '../src/dashboard/index.js';
-import { EventBusModule, EventBusService } from '../src/event-bus/index.js';
+import { EventBusModule, EventBusService, type ApiKeyDefinition } from '../src/event-bus/index.js';
 import { KarmaModule } from '../src/karma/index.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { createSchemaValidator } from './support/event-bus-schema.js';
@@ -91,7 +91,7 @@ interface RunningService {
  * NOTE: AppModule itself is not used because it imports @nestjs/throttler, a CommonJS package
  * that requires the ESM-only @nestjs/common, which Jest's ESM mode cannot load on Node 20.
  */
-async function startService(): Promise<RunningService> {
+async function startService(apiKeys: ApiKeyDefinition[] = []): Promise<RunningService> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       EventBusModule.forRoot({
@@ -99,6 +99,7 @@ async function startService(): Promise<RunningService> {
         historyCapacity: HISTORY_CAPACITY,
         isGlobal: true,
         websocket: true,
+        auth: { apiKeys },
       }),
       KarmaModule,
       DashboardModule,
@@ -378,5 +379,83 @@ describe('Dashboard', () => {
       await publishInfluence(baseUrl, 'user-carol');
       await items('karma.feedback').filter({ hasText: 'user-carol' }).waitFor();
     });
+  });
+});
+
+describeInBrowser('Dashboard with API keys, in Chromium', () => {
+  const readerKey = 'dashboard-reader-key-0123456789';
+  const writerKey = 'dashboard-writer-key-0123456789';
+  let service: RunningService | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let consoleErrors: string[] = [];
+
+  const status = () => page.getByTestId('connection-status');
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  beforeEach(async () => {
+    service = await startService([
+      { key: readerKey, scopes: ['read'] },
+      { key: writerKey, scopes: ['read', 'publish'] },
+    ]);
+    context = await browser!.newContext();
+    page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    consoleErrors = [];
+    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        consoleErrors.push(message.text());
+      }
+    });
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    await stopService(service);
+    service = undefined;
+  });
+
+  it('connects with the key in the address', async () => {
+    const { baseUrl } = service as RunningService;
+    await page.goto(`${baseUrl}/#api_key=${readerKey}`);
+    await expectText(status(), 'Connected');
+
+    const response = await request(baseUrl)
+      .post('/karma/lifecycle')
+      .set('x-api-key', writerKey)
+      .send({ user_id: 'user-dana', event: 'birth', occurred_at: '2026-12-04T12:00:00Z' });
+
+    expect(response.status).toBe(201);
+    const item = page
+      .getByTestId('feed-karma.lifecycle')
+      .getByTestId('message-item')
+      .filter({ hasText: 'user-dana' });
+    await item.waitFor();
+    expect(await item.getAttribute('data-message-id')).toBe(response.body.message_id);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('asks for a key without one', async () => {
+    const { baseUrl } = service as RunningService;
+    await page.goto(baseUrl);
+
+    await expectText(
+      status(),
+      'Channel list rejected (HTTP 401): open this page as /#api_key=<a key with the read scope>',
+    );
+    expect(await status().getAttribute('data-state')).toBe('closed');
+    expect(consoleErrors).toEqual([
+      'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
   });
 });

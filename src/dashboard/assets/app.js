@@ -15,6 +15,12 @@ const GAP_REASONS = {
   unknown_last_event_id: 'that message is no longer in the history',
 };
 
+/**
+ * API key from the page address, opened as `/#api_key=<key>`, for services with API keys. The
+ * fragment stays in the browser: it is never sent to the service or written to its logs.
+ */
+const API_KEY = new URLSearchParams(window.location.hash.slice(1)).get('api_key') ?? '';
+
 const feeds = new Map();
 let paused = false;
 let selectedItem = null;
@@ -25,6 +31,9 @@ await start();
 
 async function start() {
   const channels = await loadChannels();
+  if (channels === null) {
+    return;
+  }
   const feedsElement = byId('feeds');
   for (const channel of channels) {
     const feed = new ChannelFeed(channel, showDetail);
@@ -34,7 +43,7 @@ async function start() {
   feedsElement.removeAttribute('aria-busy');
   setInterval(() => feeds.forEach((feed) => feed.refreshRate()), RATE_REFRESH_MS);
 
-  const stream = new LiveStream([...feeds.keys()], {
+  const stream = new LiveStream([...feeds.keys()], API_KEY, {
     onMessage: receive,
     onGap: showGap,
     onStatus: showStatus,
@@ -48,14 +57,25 @@ async function start() {
 }
 
 /**
- * Fetches `GET /events/channels`, retrying until it succeeds.
- * NOTE: the page sends no API key. With keys configured in `EVENT_BUS_API_KEYS`, this request
- * and the stream get 401 and the status shows the retries, until the page gets a key field.
+ * Fetches `GET /events/channels`, retrying until it succeeds. Returns null, and shows why in the
+ * status, when the service rejects the API key or requires one.
  */
 async function loadChannels() {
+  const headers = { accept: 'application/json' };
+  if (API_KEY !== '') {
+    headers['x-api-key'] = API_KEY;
+  }
   for (;;) {
     try {
-      const response = await fetch('/events/channels', { headers: { accept: 'application/json' } });
+      const response = await fetch('/events/channels', { headers });
+      if (response.status === 401 || response.status === 403) {
+        showStatus(
+          'closed',
+          `Channel list rejected (HTTP ${response.status}): open this page as ` +
+            '/#api_key=<a key with the read scope>',
+        );
+        return null;
+      }
       if (!response.ok) {
         throw new Error(`HTTP ${response.status}`);
       }

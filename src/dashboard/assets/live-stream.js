@@ -17,6 +17,7 @@ const MAX_RETRY_MS = 30_000;
 export class LiveStream {
   #source = null;
   #channels;
+  #apiKey;
   #handlers;
   #userId = '';
   #lastEventId = '';
@@ -25,14 +26,17 @@ export class LiveStream {
 
   /**
    * @param {string[]} channels channel names to listen to, because SSE messages are named by channel
+   * @param {string} apiKey sent as the `api_key` query parameter, since EventSource cannot set
+   *   headers; '' for none
    * @param {{
    *   onMessage: (envelope: object) => void,
    *   onGap: (gap: { reason: string, last_event_id: string }) => void,
    *   onStatus: (state: 'connecting' | 'open' | 'reconnecting' | 'closed', text: string) => void,
    * }} handlers
    */
-  constructor(channels, handlers) {
+  constructor(channels, apiKey, handlers) {
     this.#channels = channels;
+    this.#apiKey = apiKey;
     this.#handlers = handlers;
   }
 
@@ -52,6 +56,9 @@ export class LiveStream {
     }
     if (this.#lastEventId !== '') {
       query.set('last_event_id', this.#lastEventId);
+    }
+    if (this.#apiKey !== '') {
+      query.set('api_key', this.#apiKey);
     }
     const source = new EventSource(`/events/stream?${query}`);
     this.#source = source;
