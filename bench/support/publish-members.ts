@@ -1,4 +1,7 @@
-/** The members of the publish group: the reference loop, peer events and buses built to count deliveries. */
+/**
+ * Members of the publish group: the reference loop, peer events, and buses built to count their
+ * deliveries.
+ */
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
