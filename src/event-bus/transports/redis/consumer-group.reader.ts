@@ -120,9 +120,11 @@ export class ConsumerGroupReader {
     }
     this.abort.abort();
     clearInterval(this.reclaimTimer);
+    // Before awaiting the loop, which may be running a slow listener: no retry may start meanwhile.
+    this.deliveries.halt();
     this.connection.disconnect();
     await this.loop;
-    await this.deliveries.stop(graceMs);
+    await this.deliveries.settle(graceMs);
   }
 
   private async run(): Promise<void> {

@@ -23,6 +23,7 @@ export class GroupDeliveries {
   private readonly processing = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private halted = false;
 
   constructor(
     private readonly group: string,
@@ -35,9 +36,18 @@ export class GroupDeliveries {
     private readonly logger: Logger,
   ) {}
 
-  /** Cancels scheduled retries and waits, up to `graceMs`, for running listeners. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Cancels scheduled retries and stops scheduling, retrying and reclaiming. An entry whose
+   * retry is cancelled stays pending, so another consumer of the group reclaims it.
+   */
+  halt(): void {
+    this.halted = true;
     this.retryTimers.forEach((timer) => clearTimeout(timer));
+    this.retryTimers.clear();
+  }
+
+  /** Waits, up to `graceMs`, for the listeners still running. */
+  async settle(graceMs: number): Promise<void> {
     await Promise.race([Promise.all(this.running), sleep(graceMs, undefined, { ref: false })]);
   }
 
@@ -98,6 +108,9 @@ export class GroupDeliveries {
   }
 
   private scheduleRetry(channel: string, entryId: string, deliveries: number): void {
+    if (this.halted) {
+      return;
+    }
     const delay = retryDelayMs(deliveries, this.options.retryBaseMs, this.options.retryMaxMs);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
@@ -108,6 +121,9 @@ export class GroupDeliveries {
 
   /** Claims the entry again, which counts a delivery in Redis, then runs the listeners again. */
   private async retry(channel: string, entryId: string, deliveries: number): Promise<void> {
+    if (this.halted) {
+      return;
+    }
     try {
       const claimed = (await this.commands.xclaim(
         this.keys.stream(channel),
@@ -156,6 +172,9 @@ export class GroupDeliveries {
   /** Takes over entries idle longer than `claimIdleMs`, carrying each stream's cursor forward. */
   async reclaim(channels: Iterable<string>): Promise<void> {
     for (const channel of channels) {
+      if (this.halted) {
+        return;
+      }
       try {
         await this.reclaimChannel(channel);
       } catch (error) {
