@@ -383,8 +383,10 @@ describe('Dashboard', () => {
 });
 
 describeInBrowser('Dashboard with API keys, in Chromium', () => {
-  const readerKey = 'dashboard-reader-key-0123456789';
+  // The characters URLSearchParams would change: '+' into a space, and '&' ends a value.
+  const readerKey = 'dashboard+reader&key/0123456789';
   const writerKey = 'dashboard-writer-key-0123456789';
+  const publisherKey = 'dashboard-publisher-key-0123456789';
   let service: RunningService | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
@@ -405,6 +407,7 @@ describeInBrowser('Dashboard with API keys, in Chromium', () => {
     service = await startService([
       { key: readerKey, scopes: ['read'] },
       { key: writerKey, scopes: ['read', 'publish'] },
+      { key: publisherKey, scopes: ['publish'] },
     ]);
     context = await browser!.newContext();
     page = await context.newPage();
@@ -456,6 +459,19 @@ describeInBrowser('Dashboard with API keys, in Chromium', () => {
     expect(await status().getAttribute('data-state')).toBe('closed');
     expect(consoleErrors).toEqual([
       'Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
+  });
+
+  it('rejects a key without the read scope', async () => {
+    const { baseUrl } = service as RunningService;
+    await page.goto(`${baseUrl}/#api_key=${publisherKey}`);
+
+    await expectText(
+      status(),
+      'Channel list rejected (HTTP 403): open this page as /#api_key=<a key with the read scope>',
+    );
+    expect(consoleErrors).toEqual([
+      'Failed to load resource: the server responded with a status of 403 (Forbidden)',
     ]);
   });
 });

@@ -17,9 +17,10 @@ const GAP_REASONS = {
 
 /**
  * API key from the page address, opened as `/#api_key=<key>`, for services with API keys. The
- * fragment stays in the browser: it is never sent to the service or written to its logs.
+ * browser does not send the fragment when it loads the page; the page sends the key with its
+ * own requests, in the stream's `api_key` query parameter too.
  */
-const API_KEY = new URLSearchParams(window.location.hash.slice(1)).get('api_key') ?? '';
+const API_KEY = apiKeyFromAddress(window.location.hash);
 
 const feeds = new Map();
 let paused = false;
@@ -86,6 +87,23 @@ async function loadChannels() {
       showStatus('closed', `Channel list failed (${error.message}), retrying in ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, CHANNELS_RETRY_MS));
     }
+  }
+}
+
+/**
+ * Returns the key after `#api_key=`, or ''. Everything after `=` is the key, so `&` and `+` stay
+ * as they are; percent escapes are decoded when they are valid.
+ */
+function apiKeyFromAddress(hash) {
+  const prefix = '#api_key=';
+  if (!hash.startsWith(prefix)) {
+    return '';
+  }
+  const raw = hash.slice(prefix.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }
 
