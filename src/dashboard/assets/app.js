@@ -17,8 +17,8 @@ const GAP_REASONS = {
 
 /**
  * API key from the page address, opened as `/#api_key=<key>`, for services with API keys. The
- * browser does not send the fragment when it loads the page; the page sends the key with its
- * own requests, in the stream's `api_key` query parameter too.
+ * browser does not send the fragment when it loads the page. The page sends the key with its own
+ * requests, and to the stream as the `api_key` query parameter.
  */
 const API_KEY = apiKeyFromAddress(window.location.hash);
 
