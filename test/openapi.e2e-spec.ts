@@ -140,6 +140,27 @@ describe('OpenAPI document (e2e)', () => {
     expect(Object.keys(operation('GET /health/ready').responses).sort()).toEqual(['200', '503']);
   });
 
+  it('documents both message formats', () => {
+    const oneOf = (...names: string[]) => ({
+      oneOf: names.map((name) => ({ $ref: `#/components/schemas/${name}` })),
+    });
+    const okSchema = (route: string) =>
+      operation(route).responses['200'].content?.['application/json'].schema;
+
+    expect(okSchema('GET /events/:message_id')).toEqual(oneOf('EnvelopeDto', 'CloudEventDto'));
+    expect(okSchema('GET /events/:message_id/trace')).toEqual(
+      oneOf('MessageTraceDto', 'CloudEventTraceDto'),
+    );
+    for (const route of ['GET /events/:message_id', 'GET /events/:message_id/trace']) {
+      const parameters = operation(route).parameters ?? [];
+      expect(parameters.map((parameter) => parameter.name).sort()).toEqual([
+        'format',
+        'message_id',
+      ]);
+      expect(operation(route).responses['400'].content).toBeDefined();
+    }
+  });
+
   it('documents the query parameters', () => {
     const history = operation('GET /events/history').parameters ?? [];
 

@@ -28,7 +28,7 @@ import { CloudEventDto } from './dto/cloud-event.dto.js';
 import { EnvelopeDto } from './dto/envelope.dto.js';
 import { ErrorResponseDto } from './dto/error-response.dto.js';
 import { MessageFormatQueryDto } from './dto/message-format-query.dto.js';
-import { MessageTraceDto } from './dto/message-trace.dto.js';
+import { CloudEventTraceDto, MessageTraceDto } from './dto/message-trace.dto.js';
 import { EventBusExceptionFilter } from './event-bus-exception.filter.js';
 import { createEventBusValidationPipe } from './validation.pipe.js';
 import { ApiKeyAuth } from './openapi.decorators.js';
@@ -120,7 +120,16 @@ export class EventMessagesController {
       'Follows metadata.causation_id recursively through the messages still in history. ' +
       'With format=cloudevents, each message is a CloudEvent.',
   })
-  @ApiOkResponse({ type: MessageTraceDto })
+  @ApiExtraModels(MessageTraceDto, CloudEventTraceDto)
+  @ApiOkResponse({
+    description: 'The trace, or a trace of CloudEvents with format=cloudevents.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(MessageTraceDto) },
+        { $ref: getSchemaPath(CloudEventTraceDto) },
+      ],
+    },
+  })
   @ApiInvalidFormat()
   @ApiMessageNotFound()
   async trace(
