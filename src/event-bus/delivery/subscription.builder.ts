@@ -42,7 +42,9 @@ export class SubscriptionBuilder {
     if (options.group !== undefined && subscribeGroup !== undefined) {
       const { group } = options;
       const handlerInGroup = groupHandler(this.context, target, timeoutMs);
-      const parts = channels.map((each) => subscribeGroup(each, group, handlerInGroup, name));
+      const parts = channels.map((selected) =>
+        subscribeGroup(selected, group, handlerInGroup, name),
+      );
       return combineSubscriptions(channel, name, parts);
     }
     const policy = { timeoutMs, retry, deadLetter };

@@ -25,7 +25,7 @@ interface MessagePosition {
  *
  * The id index is built by lookups, not by `append`: publishing pays nothing for it, and a lookup
  * first indexes the messages appended since the previous one, so each message is indexed once.
- * NOTE: ids must be unique, as the bus's UUIDs are; of two messages with one id, a lookup may
+ * NOTE: ids must be unique, as the bus's UUIDs are. Of two messages with one id, a lookup may
  * find either.
  */
 export class MessageHistory {

@@ -89,7 +89,7 @@ function formatTrace(trace: MessageTrace, format: MessageFormat): FormattedTrace
 export class EventMessagesController {
   constructor(private readonly bus: EventBusService) {}
 
-  /** Returns one message from history, as an envelope or a CloudEvent; 404 when it is not there. */
+  /** Returns one message from history, as an envelope or a CloudEvent, or 404 when it is gone. */
   @Get(':message_id')
   @ApiOperation({ summary: 'Read one message from history' })
   @ApiExtraModels(EnvelopeDto, CloudEventDto)
